@@ -1,0 +1,128 @@
+//! The clinician: one bevy entity with one dense component.
+//!
+//! **Invariant:** a transition changes fields, never components, so a
+//! clinician never moves between archetypes while the simulation runs.
+
+use bevy_ecs::prelude::Component;
+use serde::{Deserialize, Serialize};
+
+/// The career state a clinician is in. Exactly one at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum State {
+    /// On a pre-registration course (medical school, nursing degree, ...).
+    Student = 0,
+    /// In a training grade, full time.
+    Trainee = 1,
+    /// Training less than full time (0.5-0.8 WTE): progress accrues pro rata.
+    Ltft = 2,
+    /// Out of programme, including OOP Pause; keeps the training number.
+    Pause = 3,
+    /// Back after >= the returner threshold away: SuppoRTT or Return to Practice.
+    Returner = 4,
+    /// Left NHS service; stays in the pool and may return.
+    Leaver = 5,
+    /// Internationally recruited, in the arrival pipeline (OSCE, induction).
+    OverseasRecruit = 6,
+    /// Employed after training, at some FTE.
+    Qualified = 7,
+    /// Permanently gone (retired, died, dropped out of a course). Never
+    /// written as a stock; removed from the world at the next compaction.
+    Gone = 8,
+}
+
+impl State {
+    /// The career states that are stocks (everything but `Gone`).
+    pub const CAREER: [State; 8] = [
+        State::Student,
+        State::Trainee,
+        State::Ltft,
+        State::Pause,
+        State::Returner,
+        State::Leaver,
+        State::OverseasRecruit,
+        State::Qualified,
+    ];
+    /// Number of career states (stocks).
+    pub const COUNT: usize = 8;
+
+    /// The name used in configs and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Student => "student",
+            State::Trainee => "trainee",
+            State::Ltft => "ltft",
+            State::Pause => "pause",
+            State::Returner => "returner",
+            State::Leaver => "leaver",
+            State::OverseasRecruit => "overseas_recruit",
+            State::Qualified => "qualified",
+            State::Gone => "gone",
+        }
+    }
+
+    /// Parses a config name (including `gone` for permanent exits).
+    pub fn parse(s: &str) -> Option<State> {
+        State::CAREER
+            .into_iter()
+            .chain([State::Gone])
+            .find(|st| st.name() == s)
+    }
+
+    /// From the stored byte.
+    #[inline(always)]
+    pub fn from_u8(v: u8) -> State {
+        match v {
+            0 => State::Student,
+            1 => State::Trainee,
+            2 => State::Ltft,
+            3 => State::Pause,
+            4 => State::Returner,
+            5 => State::Leaver,
+            6 => State::OverseasRecruit,
+            7 => State::Qualified,
+            _ => State::Gone,
+        }
+    }
+}
+
+/// Flag bit: the clinician is female.
+pub const FLAG_FEMALE: u8 = 1;
+/// Flag bit: `pathway_start` is known (the pathway started during the run).
+pub const FLAG_PATHWAY_KNOWN: u8 = 2;
+/// Flag bit: the clinician is a returner from the leaver pool (not from pause).
+pub const FLAG_FROM_LEAVER: u8 = 4;
+
+/// The hot per-clinician data, 20 bytes. Grade implies the staff group.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clinician {
+    /// Stable id: the key of every random stream of this clinician.
+    pub id: u32,
+    /// Age in months.
+    pub age_months: u16,
+    /// Months in the current state.
+    pub months_in_state: u16,
+    /// Progress through the current grade, in tenths of a WTE-month.
+    pub progress_tenths: u16,
+    /// Month index at which the current training pathway started.
+    pub pathway_start: u16,
+    /// Index of the grade in the compiled rules.
+    pub grade: u8,
+    /// The career state.
+    pub state: State,
+    /// Index of the region.
+    pub region: u8,
+    /// Contracted FTE in tenths (10 = full time).
+    pub fte_tenths: u8,
+    /// Bit flags (`FLAG_*`).
+    pub flags: u8,
+    /// Months of pause accrued towards credit on return.
+    pub paused_months: u8,
+}
+
+impl Clinician {
+    /// Whether the clinician is female.
+    pub fn is_female(&self) -> bool {
+        self.flags & FLAG_FEMALE != 0
+    }
+}

@@ -1,0 +1,61 @@
+//! Typed errors of the library. Binaries wrap them with `anyhow`.
+
+use thiserror::Error;
+
+/// A config (or overlay, or command-line override) that cannot be used.
+/// Every variant names the file, and where it can the key and the value.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {message}")]
+    Unreadable {
+        /// Path of the file.
+        file: String,
+        /// The OS error.
+        message: String,
+    },
+    /// The file is not valid TOML, or a key is unknown or of the wrong type.
+    #[error("{file}: {message}")]
+    Parse {
+        /// Path of the file.
+        file: String,
+        /// The parser's message, which names the key and line.
+        message: String,
+    },
+    /// A key has a value the model cannot use.
+    #[error("{file}: key `{key}` = {value}: {message}")]
+    Invalid {
+        /// Path of the file.
+        file: String,
+        /// Dotted path of the key.
+        key: String,
+        /// The offending value as written.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// A snapshot that cannot be restored.
+#[derive(Debug, Error)]
+pub enum SnapshotError {
+    /// Not a careersim snapshot, or truncated/corrupt.
+    #[error("snapshot is corrupt or not a careersim snapshot: {0}")]
+    Corrupt(String),
+    /// Written by another snapshot format version.
+    #[error("snapshot format version {found} cannot be read by this careersim (format {expected})")]
+    Version {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// Made from a different config.
+    #[error("snapshot was made from config {found}, not this config {expected}")]
+    ConfigMismatch {
+        /// Config hash in the file.
+        found: String,
+        /// Config hash of the current rules.
+        expected: String,
+    },
+}

@@ -1,0 +1,180 @@
+//! Exact accounting: stocks, flows and counters of one month.
+//!
+//! **Architecture invariant:** every change of a clinician's (grade, state,
+//! region) goes through a `Tally` or the `MonthLedger`, so for every cell
+//! stock(m) = stock(m-1) + flows in - flows out. Joiners come from `none`
+//! (`NONE`), permanent exits go to `gone` (`GONE`).
+
+use std::collections::BTreeMap;
+
+use bevy_ecs::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::clinician::{Clinician, State};
+use crate::rules::Rules;
+
+/// Flow endpoint meaning "not in the model" (a joiner's origin, a permanent exit).
+pub const OUTSIDE: u32 = 0;
+
+/// Encodes a flow from cell `from` to cell `to` (`None` = outside).
+#[inline(always)]
+pub fn flow_key(from: Option<usize>, to: Option<usize>) -> u64 {
+    let enc = |c: Option<usize>| c.map_or(OUTSIDE as u64, |c| c as u64 + 1);
+    (enc(from) << 32) | enc(to)
+}
+
+/// Decodes a flow key into (from, to) cells.
+pub fn flow_cells(key: u64) -> (Option<usize>, Option<usize>) {
+    let dec = |v: u64| (v != 0).then(|| v as usize - 1);
+    (dec(key >> 32), dec(key & 0xffff_ffff))
+}
+
+/// The stock cell of a clinician, or `None` when gone.
+#[inline(always)]
+pub fn cell_of(rules: &Rules, c: &Clinician) -> Option<usize> {
+    (c.state != State::Gone).then(|| rules.stock_cell(c.grade, c.state, c.region))
+}
+
+/// FTE (tenths) a clinician contributes in its state.
+#[inline(always)]
+pub fn fte_of(rules: &Rules, c: &Clinician) -> u8 {
+    match c.state {
+        State::Gone => 0,
+        s => rules.state_fte[s as usize].unwrap_or(c.fte_tenths),
+    }
+}
+
+/// Kinds of durations recorded in histograms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Duration {
+    /// Months from pathway start to a CCT, by the grade completed.
+    TimeToCct(u8),
+    /// Months spent in a pause, at return.
+    PauseLength,
+    /// Months in the leaver pool before returning.
+    TimeToReturn,
+}
+
+/// Per-thread accumulators of the parallel step.
+#[derive(Default)]
+pub struct Tally {
+    /// Headcount per stock cell after the step.
+    pub stock: Vec<u32>,
+    /// FTE tenths per stock cell after the step.
+    pub fte: Vec<u64>,
+    /// Encoded flows (one entry per transition).
+    pub flows: Vec<u64>,
+    /// Durations completed this month.
+    pub durations: Vec<(Duration, u32)>,
+    /// Agents stepped.
+    pub agent_months: u64,
+    /// CCTs awarded.
+    pub ccts: u32,
+    /// Pause applications awaiting approval: (order key, id, entity).
+    pub pause_requests: Vec<(u32, u32, Entity)>,
+}
+
+impl Tally {
+    /// An empty tally for `n` cells.
+    pub fn new(n: usize) -> Tally {
+        Tally {
+            stock: vec![0; n],
+            fte: vec![0; n],
+            ..Default::default()
+        }
+    }
+
+    /// Counts a clinician into the post-step stock.
+    #[inline(always)]
+    pub fn count(&mut self, rules: &Rules, c: &Clinician) {
+        if let Some(cell) = cell_of(rules, c) {
+            self.stock[cell] += 1;
+            self.fte[cell] += fte_of(rules, c) as u64;
+        }
+    }
+}
+
+/// Counters that are not stocks or flows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Agents stepped.
+    pub agent_months: u64,
+    /// CCTs awarded.
+    pub ccts: u32,
+    /// Per scheme: posts offered, filled, applicants, unplaced applicants.
+    pub posts_offered: Vec<u32>,
+    /// Posts filled.
+    pub posts_filled: Vec<u32>,
+    /// Applicants.
+    pub applicants: Vec<u32>,
+    /// Applicants not placed.
+    pub unplaced: Vec<u32>,
+    /// Per inflow: planned places, applicants, starts.
+    pub places: Vec<u32>,
+    /// Inflow applicants.
+    pub inflow_applicants: Vec<u32>,
+    /// Starts.
+    pub starts: Vec<u32>,
+    /// Pause applications approved and refused (capacity).
+    pub pause_approved: u32,
+    /// Refused.
+    pub pause_refused: u32,
+}
+
+/// One month's closed accounts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonthRecord {
+    /// Month index (0 = initial population).
+    pub month: u32,
+    /// Headcount per stock cell at the end of the month.
+    pub stock: Vec<u32>,
+    /// FTE tenths per stock cell.
+    pub fte: Vec<u64>,
+    /// Flows (key, count), sorted by key.
+    pub flows: Vec<(u64, u32)>,
+    /// Counters.
+    pub counters: Counters,
+}
+
+/// The month being accounted.
+#[derive(Resource, Default)]
+pub struct MonthLedger {
+    /// Stock per cell.
+    pub stock: Vec<u32>,
+    /// FTE tenths per cell.
+    pub fte: Vec<u64>,
+    /// Flows.
+    pub flows: BTreeMap<u64, u32>,
+    /// Counters.
+    pub counters: Counters,
+}
+
+impl MonthLedger {
+    /// Records a serial-phase change of one clinician from `before` to `after`.
+    pub fn transfer(&mut self, rules: &Rules, before: Option<&Clinician>, after: &Clinician) {
+        let from = before.and_then(|b| cell_of(rules, b));
+        let to = cell_of(rules, after);
+        if let (Some(b), Some(f)) = (before, from) {
+            self.stock[f] -= 1;
+            self.fte[f] -= fte_of(rules, b) as u64;
+        }
+        if let Some(t) = to {
+            self.stock[t] += 1;
+            self.fte[t] += fte_of(rules, after) as u64;
+        }
+        if from != to || before.is_none() {
+            *self.flows.entry(flow_key(from, to)).or_insert(0) += 1;
+        }
+    }
+
+    /// Closes the month into a record.
+    pub fn close(&mut self, month: u32) -> MonthRecord {
+        MonthRecord {
+            month,
+            stock: self.stock.clone(),
+            fte: self.fte.clone(),
+            flows: std::mem::take(&mut self.flows).into_iter().collect(),
+            counters: std::mem::take(&mut self.counters),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! From a config source plus overrides to validated `Rules`.
+
+use crate::config::{ConfigSource, apply_override, from_tree, parse_tree};
+use crate::error::ConfigError;
+use crate::rules::{Rules, compile};
+
+/// The England baseline config, embedded in the binary.
+pub const BASELINE: &str = include_str!("../configs/england_baseline.toml");
+
+/// The embedded baseline as a source.
+pub fn baseline_source() -> ConfigSource {
+    ConfigSource {
+        file: "<embedded>/configs/england_baseline.toml".into(),
+        text: BASELINE.into(),
+    }
+}
+
+/// Parses, overrides (`key=value` each) and validates a config.
+pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, ConfigError> {
+    let mut tree = parse_tree(src)?;
+    for kv in overrides {
+        apply_override(&mut tree, &format!("{} (--set {kv})", src.file), kv)?;
+    }
+    let canonical = toml::to_string(&tree).map_err(|e| ConfigError::Parse {
+        file: src.file.clone(),
+        message: e.to_string(),
+    })?;
+    let raw = from_tree(&src.file, tree)?;
+    compile(&src.file, &raw, &canonical)
+}

@@ -1,0 +1,218 @@
+//! The careersim command line.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use careersim::calendar::YearMonth;
+use careersim::config::ConfigSource;
+use careersim::load::baseline_source;
+use careersim::output::{Manifest, run_files, write_dir_atomically};
+use careersim::{Simulation, load_rules};
+
+#[derive(Parser)]
+#[command(
+    name = "careersim",
+    version,
+    about = "Microsimulation of NHS England clinician careers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a config (default: the embedded England baseline) and write results.
+    Run(RunArgs),
+    /// Check a config without running it.
+    Validate {
+        /// Config file.
+        config: PathBuf,
+        /// Overrides, `key=value`.
+        #[arg(long = "set")]
+        set: Vec<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Config file (default: the embedded England baseline).
+    config: Option<PathBuf>,
+    /// Run seed (default: the config's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Start month YYYY-MM (overrides model.start).
+    #[arg(long)]
+    start: Option<String>,
+    /// Months to simulate (overrides model.months).
+    #[arg(long)]
+    months: Option<u32>,
+    /// Output directory (default results/<config-name>-<seed>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override any config key: `--set hazard.nurse_leaving.annual_rate=0.08`.
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Lattice layouts only: number of initial agents.
+    #[arg(long)]
+    agents: Option<u64>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn source(config: &Option<PathBuf>) -> Result<ConfigSource> {
+    Ok(match config {
+        Some(p) => ConfigSource::read(p)?,
+        None => baseline_source(),
+    })
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    if args.threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let src = source(&args.config)?;
+    let mut overrides = args.set.clone();
+    if let Some(s) = &args.start {
+        YearMonth::parse(s).with_context(|| format!("--start {s}: expected YYYY-MM"))?;
+        overrides.push(format!("model.start=\"{s}\""));
+    }
+    if let Some(m) = args.months {
+        overrides.push(format!("model.months={m}"));
+    }
+    let rules = Arc::new(load_rules(&src, &overrides)?);
+    let seed = args.seed.unwrap_or(rules.seed);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("results/{}-{seed}", rules.name)));
+    careersim::schedule::init_threads(args.threads);
+
+    let t0 = Instant::now();
+    let mut sim = Simulation::new(rules.clone(), seed, args.agents);
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(rules.months as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} months {msg}")
+            .expect("static template"),
+    );
+    for _ in 0..rules.months {
+        sim.step_month();
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let wall = t0.elapsed().as_secs_f64();
+    let history = sim.take_history();
+    let agent_months: u64 = history
+        .records
+        .iter()
+        .map(|r| r.counters.agent_months)
+        .sum();
+    let manifest = Manifest {
+        seed,
+        threads: args.threads,
+        wall_seconds: wall,
+        agent_months,
+        config_file: src.file.clone(),
+        overrides,
+    };
+    let files = run_files(&rules, &history, &manifest);
+    write_dir_atomically(
+        &out,
+        &files
+            .iter()
+            .map(|(n, t)| (*n, t.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .with_context(|| format!("writing results to {}", out.display()))?;
+    print_summary(&rules, &history, &out, wall, agent_months);
+    Ok(())
+}
+
+fn print_summary(
+    rules: &careersim::rules::Rules,
+    h: &careersim::schedule::History,
+    out: &std::path::Path,
+    wall: f64,
+    agent_months: u64,
+) {
+    let first = &h.records[0];
+    let last = h.records.last().expect("month 0 is always recorded");
+    let end = rules.start.plus(last.month);
+    println!(
+        "careersim {} — {} from {} to {end} ({} months)",
+        env!("CARGO_PKG_VERSION"),
+        rules.name,
+        rules.start,
+        last.month
+    );
+    println!(
+        "{:<28} {:>12} {:>12} {:>12} {:>12}",
+        "group (excl. leavers)", "headcount 0", "headcount T", "FTE 0", "FTE T"
+    );
+    for (gi, g) in rules.groups.iter().enumerate() {
+        let sum = |r: &careersim::ledger::MonthRecord| {
+            r.stock
+                .iter()
+                .enumerate()
+                .fold((0u64, 0u64), |acc, (cell, &n)| {
+                    let (gr, st, _) = rules.cell_parts(cell);
+                    if rules.group_of(gr) as usize == gi
+                        && st != careersim::clinician::State::Leaver
+                    {
+                        (acc.0 + n as u64, acc.1 + r.fte[cell])
+                    } else {
+                        acc
+                    }
+                })
+        };
+        let (h0, f0) = sum(first);
+        let (h1, f1) = sum(last);
+        println!(
+            "{:<28} {:>12} {:>12} {:>12.1} {:>12.1}",
+            g.name,
+            h0,
+            h1,
+            f0 as f64 / 10.0,
+            f1 as f64 / 10.0
+        );
+    }
+    println!(
+        "{agent_months} agent-months in {wall:.2} s ({:.3e} agent-months/s); results in {}",
+        agent_months as f64 / wall.max(1e-9),
+        out.display()
+    );
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { config, set } => {
+            let src = ConfigSource::read(&config)?;
+            let rules = load_rules(&src, &set)?;
+            println!(
+                "{}: valid ({} groups, {} grades, {} hazards, {} inflows, {} recruitment schemes)",
+                src.file,
+                rules.groups.len(),
+                rules.grades.len(),
+                rules.hazard_names.len(),
+                rules.inflows.len(),
+                rules.schemes.len()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Less-than-full-time training. Uptake and return to full time are hazards
+//! (`to = "ltft"` with `fte` or `fte_options`, validated against
+//! `[ltft] min_wte..max_wte`); progress accrues at the LTFT WTE, so the CCT
+//! date moves out pro rata (see `progression`).
+
+use crate::random::{Purpose, draw_u32};
+use crate::rules::Rules;
+
+use super::Ctx;
+
+/// Draws the FTE (tenths) of an FTE choice table.
+pub fn choose_fte(rules: &Rules, choice: u16, id: u32, ctx: Ctx) -> u8 {
+    let table = &rules.fte_choices[choice as usize];
+    if table.len() == 1 {
+        return table[0].1;
+    }
+    let u = draw_u32(ctx.seed, id, ctx.month, Purpose::Fte) as u64;
+    table
+        .iter()
+        .find(|(thr, _)| u < *thr)
+        .unwrap_or(&table[table.len() - 1])
+        .1
+}

@@ -1,0 +1,98 @@
+//! Out of programme, including OOP Pause: eligibility (pause-eligible grade,
+//! enough training left), the cap on months out, credit of a fraction of the
+//! paused months on return, and first-come-first-served approval capacity.
+
+use crate::clinician::{Clinician, State};
+use crate::ledger::{Duration, Tally};
+use crate::rules::Rules;
+
+/// Whether a trainee may go on pause now.
+#[inline(always)]
+pub fn eligible(rules: &Rules, c: &Clinician) -> bool {
+    let g = &rules.grades[c.grade as usize];
+    matches!(c.state, State::Trainee | State::Ltft)
+        && g.pause_eligible
+        && g.duration_tenths.saturating_sub(c.progress_tenths) >= rules.pause.min_remaining_tenths
+}
+
+/// Whether the pause has reached its cap this month.
+#[inline(always)]
+pub fn at_cap(rules: &Rules, c: &Clinician) -> bool {
+    c.paused_months as u16 >= rules.pause.max_months
+}
+
+/// Credits paused months on return and records the pause length.
+pub fn on_return(rules: &Rules, c: &mut Clinician, tally: &mut Tally) {
+    let credit = (rules.pause.credit_fraction * c.paused_months as f64 * 10.0).round() as u16;
+    c.progress_tenths = c.progress_tenths.saturating_add(credit);
+    tally
+        .durations
+        .push((Duration::PauseLength, c.paused_months as u32));
+}
+
+/// Approval capacity left this month, given approvals so far in the
+/// approval year; `None` = unlimited.
+pub fn capacity_left(rules: &Rules, used_this_year: u32) -> Option<u32> {
+    rules
+        .pause
+        .capacity_per_year
+        .map(|cap| cap.saturating_sub(used_this_year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mechanisms::{Ctx, enter};
+    use crate::testutil::tiny_rules;
+
+    fn trainee(rules: &Rules, progress: u16) -> Clinician {
+        Clinician {
+            id: 1,
+            age_months: 360,
+            months_in_state: 0,
+            progress_tenths: progress,
+            pathway_start: 0,
+            grade: rules.grade_index("st").unwrap(),
+            state: State::Trainee,
+            region: 0,
+            fte_tenths: 10,
+            flags: 0,
+            paused_months: 0,
+        }
+    }
+
+    #[test]
+    fn credit_fraction_applies_on_return() {
+        let rules = tiny_rules("[pause]\ncredit_fraction = 0.5\nmax_months = 12\n");
+        let mut c = trainee(&rules, 100);
+        let mut t = Tally::new(rules.n_stock_cells());
+        let ctx = Ctx { seed: 1, month: 5 };
+        enter(&rules, &mut c, State::Pause, c.grade, u16::MAX, ctx, &mut t);
+        c.paused_months = 8;
+        enter(
+            &rules,
+            &mut c,
+            State::Trainee,
+            c.grade,
+            u16::MAX,
+            ctx,
+            &mut t,
+        );
+        assert_eq!(
+            c.progress_tenths, 140,
+            "8 months at 0.5 credit = 4 WTE-months"
+        );
+        assert_eq!(t.durations, vec![(Duration::PauseLength, 8)]);
+    }
+
+    #[test]
+    fn eligibility_needs_grade_and_remaining_training() {
+        let rules = tiny_rules("[pause]\nmin_remaining_wte_months = 6\n");
+        assert!(eligible(&rules, &trainee(&rules, 0)));
+        // st lasts 48 WTE-months: with 43 done only 5 remain.
+        assert!(!eligible(&rules, &trainee(&rules, 430)));
+        let mut ct = trainee(&rules, 0);
+        ct.grade = rules.grade_index("ct").unwrap();
+        assert!(!eligible(&rules, &ct));
+    }
+}

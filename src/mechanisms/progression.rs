@@ -1,0 +1,159 @@
+//! Time-driven progression: courses and training counted in WTE-months
+//! (tenths), so LTFT at 0.6 WTE takes 1/0.6 times as long; completion moves
+//! to the grade's `next` (a CCT when the grade awards one); the pause cap,
+//! the end of returner support, and the rotation of grades.
+
+use crate::clinician::{Clinician, FLAG_PATHWAY_KNOWN, State};
+use crate::ledger::{Duration, Tally};
+use crate::rules::{FTE_UNCHANGED, GradeKind, Rules};
+
+use super::{Ctx, enter, pause, returners};
+
+/// Progress (tenths of a WTE-month) accrued this month in the current state.
+#[inline(always)]
+pub fn progress_per_month(rules: &Rules, c: &Clinician) -> u16 {
+    match c.state {
+        State::Student | State::Trainee => 10,
+        State::Ltft => c.fte_tenths as u16,
+        State::Returner => returners::progress_per_month(rules, c.grade),
+        _ => 0,
+    }
+}
+
+/// Applies the time rules of one month (when no hazard fired).
+#[inline(always)]
+pub fn advance(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
+    match c.state {
+        State::Student | State::Trainee | State::Ltft | State::Returner => {
+            c.progress_tenths = c
+                .progress_tenths
+                .saturating_add(progress_per_month(rules, c));
+            let g = &rules.grades[c.grade as usize];
+            if g.kind != GradeKind::Employed && c.progress_tenths >= g.duration_tenths {
+                complete(rules, c, ctx, tally);
+            } else if c.state == State::Returner
+                && let Some(next) = returners::finished(rules, c)
+            {
+                enter(rules, c, next, c.grade, FTE_UNCHANGED, ctx, tally);
+            }
+        }
+        State::Pause => {
+            if pause::at_cap(rules, c) {
+                enter(rules, c, State::Trainee, c.grade, FTE_UNCHANGED, ctx, tally);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Completes the current grade: moves to `next`, carrying excess progress.
+pub fn complete(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
+    let g = &rules.grades[c.grade as usize];
+    let Some(next) = g.next else { return };
+    let excess = c.progress_tenths - g.duration_tenths;
+    if g.awards_cct {
+        tally.ccts += 1;
+        if c.flags & FLAG_PATHWAY_KNOWN != 0 {
+            tally.durations.push((
+                Duration::TimeToCct(c.grade),
+                ctx.month.saturating_sub(c.pathway_start as u32),
+            ));
+        }
+    }
+    let to = match (rules.grades[next as usize].kind, c.state) {
+        (GradeKind::Employed, _) => State::Qualified,
+        (_, State::Ltft) => State::Ltft,
+        _ => State::Trainee,
+    };
+    if rules.grades[next as usize].kind == GradeKind::Employed {
+        c.flags &= !FLAG_PATHWAY_KNOWN;
+    }
+    enter(rules, c, to, next, FTE_UNCHANGED, ctx, tally);
+    if rules.grades[next as usize].kind != GradeKind::Employed {
+        c.progress_tenths = excess;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::tiny_rules;
+
+    fn at(rules: &Rules, grade: &str, state: State, fte: u8) -> Clinician {
+        Clinician {
+            id: 9,
+            age_months: 300,
+            months_in_state: 0,
+            progress_tenths: 0,
+            pathway_start: 0,
+            grade: rules.grade_index(grade).unwrap(),
+            state,
+            region: 0,
+            fte_tenths: fte,
+            flags: FLAG_PATHWAY_KNOWN,
+            paused_months: 0,
+        }
+    }
+
+    fn months_to_complete(rules: &Rules, mut c: Clinician) -> u32 {
+        let grade = c.grade;
+        let mut t = Tally::new(rules.n_stock_cells());
+        for m in 1..1000 {
+            advance(rules, &mut c, Ctx { seed: 1, month: m }, &mut t);
+            if c.grade != grade {
+                return m;
+            }
+        }
+        panic!("never completed")
+    }
+
+    #[test]
+    fn ltft_extends_training_pro_rata() {
+        let rules = tiny_rules("");
+        // st is 48 WTE-months: full time 48 months, 0.6 WTE 80, 0.5 WTE 96.
+        assert_eq!(
+            months_to_complete(&rules, at(&rules, "st", State::Trainee, 10)),
+            48
+        );
+        assert_eq!(
+            months_to_complete(&rules, at(&rules, "st", State::Ltft, 6)),
+            80
+        );
+        assert_eq!(
+            months_to_complete(&rules, at(&rules, "st", State::Ltft, 5)),
+            96
+        );
+    }
+
+    #[test]
+    fn cct_is_counted_with_time_from_pathway_start() {
+        let rules = tiny_rules("");
+        let mut c = at(&rules, "st", State::Trainee, 10);
+        c.progress_tenths = 470;
+        c.pathway_start = 3;
+        let mut t = Tally::new(rules.n_stock_cells());
+        advance(&rules, &mut c, Ctx { seed: 1, month: 40 }, &mut t);
+        assert_eq!(c.state, State::Qualified);
+        assert_eq!(rules.grades[c.grade as usize].name, "consultant");
+        assert_eq!(t.ccts, 1);
+        assert_eq!(
+            t.durations,
+            vec![(Duration::TimeToCct(rules.grade_index("st").unwrap()), 37)]
+        );
+    }
+
+    #[test]
+    fn pause_returns_at_cap() {
+        let rules = tiny_rules("[pause]\nmax_months = 12\n");
+        let mut c = at(&rules, "st", State::Pause, 10);
+        let mut t = Tally::new(rules.n_stock_cells());
+        for m in 1..=11 {
+            c.paused_months += 1;
+            advance(&rules, &mut c, Ctx { seed: 1, month: m }, &mut t);
+            assert_eq!(c.state, State::Pause);
+        }
+        c.paused_months += 1;
+        advance(&rules, &mut c, Ctx { seed: 1, month: 12 }, &mut t);
+        assert_eq!(c.state, State::Trainee);
+    }
+}

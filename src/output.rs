@@ -1,0 +1,207 @@
+//! Edge: writing a run's results. Everything is written into a temporary
+//! directory next to the target and renamed into place, so a reader never
+//! sees a half-written result.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::clinician::State;
+use crate::kpis::month_kpis;
+use crate::ledger::{Duration, flow_cells};
+use crate::rules::Rules;
+use crate::schedule::History;
+
+/// Run facts for manifest.json.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Seed.
+    pub seed: u64,
+    /// Threads.
+    pub threads: usize,
+    /// Wall seconds of the run.
+    pub wall_seconds: f64,
+    /// Agent-months stepped.
+    pub agent_months: u64,
+    /// Config file.
+    pub config_file: String,
+    /// Overrides applied.
+    pub overrides: Vec<String>,
+}
+
+/// The text of monthly.csv.
+pub fn monthly_csv(rules: &Rules, h: &History) -> String {
+    let mut s = String::from("month,date,group,grade,state,region,headcount,fte\n");
+    for rec in &h.records {
+        let date = rules.start.plus(rec.month);
+        for (cell, &n) in rec.stock.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let (g, st, r) = rules.cell_parts(cell);
+            let grade = &rules.grades[g as usize];
+            let f = rec.fte[cell];
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{}.{}",
+                rec.month,
+                date,
+                rules.groups[grade.group as usize].name,
+                grade.name,
+                st.name(),
+                rules.regions[r as usize],
+                n,
+                f / 10,
+                f % 10
+            );
+        }
+    }
+    s
+}
+
+/// The text of flows.csv.
+pub fn flows_csv(rules: &Rules, h: &History) -> String {
+    let mut s = String::from(
+        "month,date,group,from_grade,from_state,from_region,to_grade,to_state,to_region,count\n",
+    );
+    let part = |c: Option<usize>, outside: &str| -> (Option<u8>, String, String, String) {
+        match c {
+            Some(c) => {
+                let (g, st, r) = rules.cell_parts(c);
+                (
+                    Some(g),
+                    rules.grades[g as usize].name.clone(),
+                    st.name().into(),
+                    rules.regions[r as usize].clone(),
+                )
+            }
+            None => (None, outside.into(), outside.into(), outside.into()),
+        }
+    };
+    for rec in h.records.iter().skip(1) {
+        let date = rules.start.plus(rec.month);
+        for &(key, n) in &rec.flows {
+            let (from, to) = flow_cells(key);
+            let (fg, a, b, c) = part(from, "none");
+            let (tg, d, e, f) = part(to, State::Gone.name());
+            let group = fg
+                .or(tg)
+                .map(|g| rules.groups[rules.group_of(g) as usize].name.as_str())
+                .unwrap_or("");
+            let _ = writeln!(
+                s,
+                "{},{date},{group},{a},{b},{c},{d},{e},{f},{n}",
+                rec.month
+            );
+        }
+    }
+    s
+}
+
+/// The text of kpis.csv.
+pub fn kpis_csv(rules: &Rules, h: &History) -> String {
+    let mut s = String::from("month,date,kpi,value\n");
+    for (i, rec) in h.records.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| &h.records[j]);
+        let date = rules.start.plus(rec.month);
+        for (k, v) in month_kpis(rules, prev, rec) {
+            let _ = writeln!(s, "{},{date},{k},{}", rec.month, fmt6(v));
+        }
+    }
+    s
+}
+
+fn fmt6(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+/// The text of distributions.csv.
+pub fn distributions_csv(rules: &Rules, h: &History) -> String {
+    let mut s = String::from("distribution,count,mean,p10,p50,p90\n");
+    for (d, hist) in &h.durations {
+        let name = match d {
+            Duration::TimeToCct(g) => {
+                format!("time_to_cct_months.{}", rules.grades[*g as usize].name)
+            }
+            Duration::PauseLength => "pause_length_months".into(),
+            Duration::TimeToReturn => "time_to_return_months".into(),
+        };
+        let _ = writeln!(
+            s,
+            "{name},{},{},{},{},{}",
+            hist.len(),
+            fmt6(hist.mean()),
+            hist.value_at_quantile(0.1),
+            hist.value_at_quantile(0.5),
+            hist.value_at_quantile(0.9)
+        );
+    }
+    s
+}
+
+/// The text of manifest.json.
+pub fn manifest_json(rules: &Rules, m: &Manifest) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "careersim_version": env!("CARGO_PKG_VERSION"),
+        "config_name": rules.name,
+        "config_file": m.config_file,
+        "config_hash": format!("{:016x}", rules.config_hash),
+        "overrides": m.overrides,
+        "seed": m.seed,
+        "threads": m.threads,
+        "start": rules.start.to_string(),
+        "months": rules.months,
+        "wall_seconds": m.wall_seconds,
+        "agent_months": m.agent_months,
+    }))
+    .expect("a json! value always serialises")
+        + "\n"
+}
+
+/// Writes files into `dir` atomically: a temporary sibling directory is
+/// filled and renamed into place; an existing `dir` is replaced.
+pub fn write_dir_atomically(dir: &Path, files: &[(&str, String)]) -> std::io::Result<()> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp: PathBuf = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp)?;
+    }
+    fs::create_dir_all(&tmp)?;
+    for (file, text) in files {
+        fs::write(tmp.join(file), text)?;
+    }
+    if dir.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        fs::rename(dir, &old)?;
+        fs::rename(&tmp, dir)?;
+        fs::remove_dir_all(&old)?;
+    } else {
+        fs::rename(&tmp, dir)?;
+    }
+    Ok(())
+}
+
+/// All output files of a run.
+pub fn run_files(rules: &Rules, h: &History, m: &Manifest) -> Vec<(&'static str, String)> {
+    vec![
+        ("monthly.csv", monthly_csv(rules, h)),
+        ("flows.csv", flows_csv(rules, h)),
+        ("kpis.csv", kpis_csv(rules, h)),
+        ("distributions.csv", distributions_csv(rules, h)),
+        ("manifest.json", manifest_json(rules, m)),
+    ]
+}

@@ -1,0 +1,445 @@
+//! The simulation: a bevy `World` of clinicians and the monthly `Schedule`.
+//!
+//! The order of a month, in one place:
+//! 1. `begin_month`     — advance the clock; reset the pause approval year.
+//! 2. `step_clinicians` — in parallel: ageing, retirement, one competing
+//!    hazard draw, time rules (`step::step_clinician`).
+//! 3. `merge_tallies`   — per-thread stocks, flows, durations into the ledger.
+//! 4. `approve_pauses`  — OOP Pause approvals up to capacity, in keyed order.
+//! 5. `recruitment`     — calendar-gated, capacity-limited rounds.
+//! 6. `inflows`         — student intakes and international arrivals.
+//! 7. `compact`         — yearly removal of permanently gone clinicians.
+//! 8. `close_month`     — the month's accounts go into the history.
+//!
+//! **Architecture invariant:** nothing here does IO; results are returned
+//! as data and written by the edge (`output`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use bevy_tasks::{ComputeTaskPool, TaskPoolBuilder};
+use bevy_utils::Parallel;
+use hdrhistogram::Histogram;
+
+use crate::clinician::{Clinician, State};
+use crate::ledger::{Counters, Duration, MonthLedger, MonthRecord, Tally};
+use crate::mechanisms::{Ctx, enter, inflow, pause, recruitment};
+use crate::population;
+use crate::rules::{FTE_UNCHANGED, Rules};
+use crate::snapshot::Snapshot;
+use crate::step::step_clinician;
+
+/// The rules of the run, shared.
+#[derive(Resource, Clone)]
+pub struct RunRules(pub Arc<Rules>);
+
+/// The run's clock and counters that carry across months.
+#[derive(Resource, Clone, Debug)]
+pub struct Clock {
+    /// Run seed.
+    pub seed: u64,
+    /// Last month completed (0 = initial population only).
+    pub month: u32,
+    /// Next clinician id.
+    pub next_id: u32,
+    /// Size of the initial population.
+    pub initial_population: u64,
+    /// Pause approvals used in the current approval year.
+    pub pause_used: u32,
+    /// The leaver pool is inert (only counted, not stepped).
+    pub leaver_inert: bool,
+}
+
+/// Per-thread tallies of the parallel step.
+#[derive(Resource, Default)]
+pub struct Tallies(pub Parallel<Tally>);
+
+/// Pause applications waiting for approval this month.
+#[derive(Resource, Default)]
+pub struct PendingPauses(pub Vec<(u32, u32, Entity)>);
+
+/// Everything recorded so far.
+#[derive(Resource, Clone)]
+pub struct History {
+    /// One record per month, from month 0.
+    pub records: Vec<MonthRecord>,
+    /// Duration histograms (months).
+    pub durations: BTreeMap<Duration, Histogram<u64>>,
+}
+
+impl History {
+    fn record_duration(&mut self, d: Duration, months: u32) {
+        self.durations
+            .entry(d)
+            .or_insert_with(|| {
+                Histogram::new_with_bounds(1, 2400, 3).expect("static histogram bounds are valid")
+            })
+            .saturating_record(months.max(1) as u64);
+    }
+}
+
+/// Makes sure bevy's compute pool exists (the edge sizes it first with
+/// `init_threads`; tests get a single-threaded pool).
+pub fn init_threads(threads: usize) {
+    let threads = threads.max(1);
+    ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(threads).build());
+    // rayon is used by ensembles at the edge; size it the same. It can be
+    // built only once per process, so a second call keeps the first pool.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+}
+
+/// A running simulation.
+pub struct Simulation {
+    /// The world of clinicians and resources.
+    pub world: World,
+    schedule: Schedule,
+}
+
+fn leaver_inert(rules: &Rules) -> bool {
+    let no_hazards = rules.grades.iter().enumerate().all(|(g, _)| {
+        (0..rules.n_bands).all(|b| {
+            [false, true]
+                .iter()
+                .all(|&f| rules.cells[rules.cell_index(g as u8, State::Leaver, b as u8, f)].1 == 0)
+        })
+    });
+    no_hazards && rules.groups.iter().all(|g| g.retire_to == State::Leaver)
+}
+
+impl Simulation {
+    /// Builds the initial population and records month 0.
+    pub fn new(rules: Arc<Rules>, seed: u64, agents: Option<u64>) -> Simulation {
+        init_threads(1);
+        let people = population::synthesise(&rules, seed, agents);
+        let n = people.len() as u64;
+        let mut world = World::new();
+        let cells = rules.n_stock_cells();
+        let mut ledger = MonthLedger {
+            stock: vec![0; cells],
+            fte: vec![0; cells],
+            ..Default::default()
+        };
+        for c in &people {
+            ledger.transfer(&rules, None, c);
+        }
+        ledger.flows.clear();
+        reset_counters(&rules, &mut ledger.counters);
+        let record = ledger.close(0);
+        world.spawn_batch(people);
+        world.insert_resource(Clock {
+            seed,
+            month: 0,
+            next_id: n as u32,
+            initial_population: n,
+            pause_used: 0,
+            leaver_inert: leaver_inert(&rules),
+        });
+        world.insert_resource(ledger);
+        world.insert_resource(History {
+            records: vec![record],
+            durations: BTreeMap::new(),
+        });
+        world.insert_resource(RunRules(rules));
+        world.insert_resource(Tallies::default());
+        world.insert_resource(PendingPauses::default());
+        Simulation {
+            world,
+            schedule: monthly_schedule(),
+        }
+    }
+
+    /// Runs one month.
+    pub fn step_month(&mut self) {
+        self.schedule.run(&mut self.world);
+    }
+
+    /// The last month completed.
+    pub fn month(&self) -> u32 {
+        self.world.resource::<Clock>().month
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> Arc<Rules> {
+        self.world.resource::<RunRules>().0.clone()
+    }
+
+    /// The history so far.
+    pub fn history(&self) -> &History {
+        self.world.resource::<History>()
+    }
+
+    /// Takes the history out (end of run).
+    pub fn take_history(&mut self) -> History {
+        self.world
+            .remove_resource::<History>()
+            .expect("history exists while the simulation exists")
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        self.world.resource::<Clock>()
+    }
+
+    /// All live clinicians, sorted by id (for snapshots and comparisons).
+    pub fn clinicians(&mut self) -> Vec<Clinician> {
+        let mut q = self.world.query::<&Clinician>();
+        let mut v: Vec<Clinician> = q
+            .iter(&self.world)
+            .filter(|c| c.state != State::Gone)
+            .copied()
+            .collect();
+        v.sort_unstable_by_key(|c| c.id);
+        v
+    }
+
+    /// A snapshot of the whole run state.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let clinicians = self.clinicians();
+        let clock = self.clock().clone();
+        let history = self.history().clone();
+        Snapshot::capture(&self.rules(), &clock, clinicians, &history)
+    }
+
+    /// Restores a simulation from a snapshot made with the same rules.
+    pub fn restore(
+        rules: Arc<Rules>,
+        snap: Snapshot,
+    ) -> Result<Simulation, crate::error::SnapshotError> {
+        init_threads(1);
+        let (clock, clinicians, history) = snap.into_parts(&rules)?;
+        let mut world = World::new();
+        let cells = rules.n_stock_cells();
+        let last = history.records.last().cloned();
+        let mut ledger = MonthLedger {
+            stock: vec![0; cells],
+            fte: vec![0; cells],
+            ..Default::default()
+        };
+        if let Some(r) = last {
+            ledger.stock = r.stock;
+            ledger.fte = r.fte;
+        }
+        world.spawn_batch(clinicians);
+        world.insert_resource(clock);
+        world.insert_resource(ledger);
+        world.insert_resource(history);
+        world.insert_resource(RunRules(rules));
+        world.insert_resource(Tallies::default());
+        world.insert_resource(PendingPauses::default());
+        Ok(Simulation {
+            world,
+            schedule: monthly_schedule(),
+        })
+    }
+}
+
+fn reset_counters(rules: &Rules, k: &mut Counters) {
+    *k = Counters {
+        posts_offered: vec![0; rules.schemes.len()],
+        posts_filled: vec![0; rules.schemes.len()],
+        applicants: vec![0; rules.schemes.len()],
+        unplaced: vec![0; rules.schemes.len()],
+        places: vec![0; rules.inflows.len()],
+        inflow_applicants: vec![0; rules.inflows.len()],
+        starts: vec![0; rules.inflows.len()],
+        ..Default::default()
+    };
+}
+
+/// The monthly schedule, phases in order.
+pub fn monthly_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.add_systems(
+        (
+            begin_month,
+            step_clinicians,
+            merge_tallies,
+            approve_pauses,
+            recruitment_rounds,
+            inflows,
+            compact,
+            close_month,
+        )
+            .chain(),
+    );
+    schedule
+}
+
+fn begin_month(mut clock: ResMut<Clock>, rules: Res<RunRules>, mut ledger: ResMut<MonthLedger>) {
+    clock.month += 1;
+    let date = rules.0.start.plus(clock.month);
+    if date.month == rules.0.pause.year_start_month {
+        clock.pause_used = 0;
+    }
+    ledger.flows.clear();
+    reset_counters(&rules.0, &mut ledger.counters);
+}
+
+fn step_clinicians(
+    mut query: Query<(Entity, &mut Clinician)>,
+    rules: Res<RunRules>,
+    clock: Res<Clock>,
+    tallies: Res<Tallies>,
+) {
+    let rules: &Rules = &rules.0;
+    let ctx = Ctx {
+        seed: clock.seed,
+        month: clock.month,
+    };
+    let inert = clock.leaver_inert;
+    let cells = rules.n_stock_cells();
+    let Ok(iter) = query.contiguous_par_iter_mut() else {
+        unreachable!("Clinician is a dense table component")
+    };
+    iter.for_each(|(entities, mut clinicians)| {
+        let slice = clinicians.bypass_change_detection();
+        tallies.0.scope_or(
+            || Tally::new(cells),
+            |tally| {
+                for (c, &e) in slice.iter_mut().zip(entities.iter()) {
+                    step_clinician(rules, inert, c, e, ctx, tally);
+                }
+            },
+        );
+    });
+}
+
+fn merge_tallies(
+    mut tallies: ResMut<Tallies>,
+    mut ledger: ResMut<MonthLedger>,
+    mut history: ResMut<History>,
+    mut pending: ResMut<PendingPauses>,
+) {
+    ledger.stock.iter_mut().for_each(|x| *x = 0);
+    ledger.fte.iter_mut().for_each(|x| *x = 0);
+    pending.0.clear();
+    let mut durations = Vec::new();
+    for t in tallies.0.iter_mut() {
+        for (dst, src) in ledger.stock.iter_mut().zip(&t.stock) {
+            *dst += src;
+        }
+        for (dst, src) in ledger.fte.iter_mut().zip(&t.fte) {
+            *dst += src;
+        }
+        for &k in &t.flows {
+            *ledger.flows.entry(k).or_insert(0) += 1;
+        }
+        ledger.counters.agent_months += t.agent_months;
+        ledger.counters.ccts += t.ccts;
+        durations.append(&mut t.durations);
+        pending.0.append(&mut t.pause_requests);
+        let n = t.stock.len();
+        *t = Tally::new(n);
+    }
+    for (d, m) in durations {
+        history.record_duration(d, m);
+    }
+}
+
+fn approve_pauses(world: &mut World) {
+    let rules = world.resource::<RunRules>().0.clone();
+    let mut requests = std::mem::take(&mut world.resource_mut::<PendingPauses>().0);
+    if requests.is_empty() {
+        return;
+    }
+    requests.sort_unstable_by_key(|r| (r.0, r.1));
+    let clock = world.resource::<Clock>().clone();
+    let ctx = Ctx {
+        seed: clock.seed,
+        month: clock.month,
+    };
+    let left = pause::capacity_left(&rules, clock.pause_used).unwrap_or(u32::MAX) as usize;
+    let approved = requests.len().min(left);
+    let mut scratch = Tally::default();
+    let mut changes = Vec::new();
+    let mut q = world.query::<&mut Clinician>();
+    for r in &requests[..approved] {
+        if let Ok(mut c) = q.get_mut(world, r.2)
+            && pause::eligible(&rules, &c)
+        {
+            let before = *c;
+            let grade = c.grade;
+            enter(
+                &rules,
+                &mut c,
+                State::Pause,
+                grade,
+                FTE_UNCHANGED,
+                ctx,
+                &mut scratch,
+            );
+            changes.push((before, *c));
+        }
+    }
+    world.resource_mut::<Clock>().pause_used += changes.len() as u32;
+    let mut ledger = world.resource_mut::<MonthLedger>();
+    for (b, a) in &changes {
+        ledger.transfer(&rules, Some(b), a);
+    }
+    ledger.counters.pause_approved += changes.len() as u32;
+    ledger.counters.pause_refused += (requests.len() - changes.len()) as u32;
+}
+
+fn recruitment_rounds(world: &mut World) {
+    let rules = world.resource::<RunRules>().0.clone();
+    if rules.schemes.is_empty() {
+        return;
+    }
+    let clock = world.resource::<Clock>().clone();
+    let date = rules.start.plus(clock.month);
+    let ctx = Ctx {
+        seed: clock.seed,
+        month: clock.month,
+    };
+    recruitment::run_rounds(world, &rules, ctx, date.month, date.year);
+}
+
+fn inflows(world: &mut World) {
+    let rules = world.resource::<RunRules>().0.clone();
+    let mut clock = world.resource::<Clock>().clone();
+    let (joiners, counts) = inflow::joiners(
+        &rules,
+        clock.seed,
+        clock.month,
+        clock.initial_population,
+        &mut clock.next_id,
+    );
+    *world.resource_mut::<Clock>() = clock;
+    let mut ledger = world.resource_mut::<MonthLedger>();
+    for c in &joiners {
+        ledger.transfer(&rules, None, c);
+    }
+    for (i, (p, a, s)) in counts.into_iter().enumerate() {
+        ledger.counters.places[i] += p;
+        ledger.counters.inflow_applicants[i] += a;
+        ledger.counters.starts[i] += s;
+    }
+    if !joiners.is_empty() {
+        world.spawn_batch(joiners);
+    }
+}
+
+fn compact(world: &mut World) {
+    if world.resource::<Clock>().month % 12 != 0 {
+        return;
+    }
+    let mut q = world.query::<(Entity, &Clinician)>();
+    let gone: Vec<Entity> = q
+        .iter(world)
+        .filter(|(_, c)| c.state == State::Gone)
+        .map(|(e, _)| e)
+        .collect();
+    for e in gone {
+        world.despawn(e);
+    }
+}
+
+fn close_month(clock: Res<Clock>, mut ledger: ResMut<MonthLedger>, mut history: ResMut<History>) {
+    let record = ledger.close(clock.month);
+    history.records.push(record);
+}
