@@ -25,6 +25,15 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
         file: src.file.clone(),
         message: e.to_string(),
     })?;
-    let raw = from_tree(&src.file, tree)?;
+    // Without overrides, deserialise the text as written so that errors
+    // carry the file's own line numbers.
+    let raw = if overrides.is_empty() {
+        toml::from_str(&src.text).map_err(|e| ConfigError::Parse {
+            file: src.file.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?
+    } else {
+        from_tree(&src.file, tree)?
+    };
     compile(&src.file, &raw, &canonical)
 }

@@ -5,7 +5,8 @@
 use rand::Rng;
 
 use crate::clinician::{Clinician, State};
-use crate::mechanisms::{apportion, inflow::new_clinician};
+use crate::mechanisms::apportion;
+use crate::mechanisms::inflow::{Profile, new_clinician};
 use crate::random::{Purpose, stream};
 use crate::rules::{GradeKind, Initial, Lattice, Rules};
 
@@ -22,16 +23,14 @@ pub fn synthesise(rules: &Rules, seed: u64, agents: Option<u64>) -> Vec<Clinicia
                     .enumerate()
                 {
                     for _ in 0..n {
-                        let mut c = new_clinician(
-                            seed,
-                            id,
-                            0,
-                            s.grade,
-                            s.state,
-                            r as u8,
-                            s.age_months,
-                            s.female_threshold,
-                        );
+                        let profile = Profile {
+                            grade: s.grade,
+                            state: s.state,
+                            region: r as u8,
+                            age: s.age_months,
+                            female_threshold: s.female_threshold,
+                        };
+                        let mut c = new_clinician(seed, id, 0, profile);
                         let mut rng = stream(seed, id, 0, Purpose::Synthesis2);
                         if g.kind != GradeKind::Employed {
                             c.progress_tenths =

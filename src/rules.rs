@@ -795,7 +795,11 @@ impl Compiler<'_> {
                 Some("female") => &[true],
                 Some("male") => &[false],
                 Some(other) => {
-                    return Err(self.err(k("sex"), format!("\"{other}\""), "sex is female or male"));
+                    return Err(self.err(
+                        k("sex"),
+                        format!("\"{other}\""),
+                        "sex is female or male",
+                    ));
                 }
             };
             if to == State::Pause && !pause_enabled {

@@ -425,7 +425,7 @@ fn inflows(world: &mut World) {
 }
 
 fn compact(world: &mut World) {
-    if world.resource::<Clock>().month % 12 != 0 {
+    if !world.resource::<Clock>().month.is_multiple_of(12) {
         return;
     }
     let mut q = world.query::<(Entity, &Clinician)>();

@@ -32,17 +32,30 @@ pub fn planned(
     (places, applicants)
 }
 
+/// Where a new clinician starts and how its attributes are drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct Profile {
+    /// Grade.
+    pub grade: u8,
+    /// State.
+    pub state: State,
+    /// Region.
+    pub region: u8,
+    /// Age range in months.
+    pub age: (u16, u16),
+    /// Female threshold.
+    pub female_threshold: u64,
+}
+
 /// A new clinician with keyed attributes: age uniform in the range, sex.
-pub fn new_clinician(
-    seed: u64,
-    id: u32,
-    month: u32,
-    grade: u8,
-    state: State,
-    region: u8,
-    age: (u16, u16),
-    female_threshold: u64,
-) -> Clinician {
+pub fn new_clinician(seed: u64, id: u32, month: u32, p: Profile) -> Clinician {
+    let Profile {
+        grade,
+        state,
+        region,
+        age,
+        female_threshold,
+    } = p;
     let mut rng = stream(seed, id, month, Purpose::Synthesis);
     let span = (age.1 - age.0) as u32 + 1;
     let age_months = age.0 + (rng.next_u32() % span) as u16;
@@ -81,16 +94,14 @@ pub fn joiners(
         let mut starts = 0;
         for (r, (&p, &a)) in by_region_places.iter().zip(&by_region_apps).enumerate() {
             for _ in 0..p.min(a) {
-                let mut c = new_clinician(
-                    seed,
-                    *next_id,
-                    month,
-                    f.grade,
-                    f.state,
-                    r as u8,
-                    f.age_months,
-                    f.female_threshold,
-                );
+                let profile = Profile {
+                    grade: f.grade,
+                    state: f.state,
+                    region: r as u8,
+                    age: f.age_months,
+                    female_threshold: f.female_threshold,
+                };
+                let mut c = new_clinician(seed, *next_id, month, profile);
                 *next_id += 1;
                 c.fte_tenths = match f.state {
                     State::Trainee => 10,

@@ -67,17 +67,10 @@ mod tests {
         let mut c = trainee(&rules, 100);
         let mut t = Tally::new(rules.n_stock_cells());
         let ctx = Ctx { seed: 1, month: 5 };
-        enter(&rules, &mut c, State::Pause, c.grade, u16::MAX, ctx, &mut t);
+        let grade = c.grade;
+        enter(&rules, &mut c, State::Pause, grade, u16::MAX, ctx, &mut t);
         c.paused_months = 8;
-        enter(
-            &rules,
-            &mut c,
-            State::Trainee,
-            c.grade,
-            u16::MAX,
-            ctx,
-            &mut t,
-        );
+        enter(&rules, &mut c, State::Trainee, grade, u16::MAX, ctx, &mut t);
         assert_eq!(
             c.progress_tenths, 140,
             "8 months at 0.5 credit = 4 WTE-months"

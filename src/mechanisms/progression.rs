@@ -37,10 +37,8 @@ pub fn advance(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
                 enter(rules, c, next, c.grade, FTE_UNCHANGED, ctx, tally);
             }
         }
-        State::Pause => {
-            if pause::at_cap(rules, c) {
-                enter(rules, c, State::Trainee, c.grade, FTE_UNCHANGED, ctx, tally);
-            }
+        State::Pause if pause::at_cap(rules, c) => {
+            enter(rules, c, State::Trainee, c.grade, FTE_UNCHANGED, ctx, tally);
         }
         _ => {}
     }

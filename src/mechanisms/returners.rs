@@ -50,9 +50,10 @@ pub fn finished(rules: &Rules, c: &Clinician) -> Option<State> {
     } else {
         rules.returners.rtp_months
     };
-    (c.months_in_state >= months).then(|| match (training, c.fte_tenths >= 10) {
+    let next = match (training, c.fte_tenths >= 10) {
         (true, true) => State::Trainee,
         (true, false) => State::Ltft,
         (false, _) => State::Qualified,
-    })
+    };
+    (c.months_in_state >= months).then_some(next)
 }

@@ -1,0 +1,321 @@
+//! The real binary: determinism across thread counts, config errors with
+//! fixtures (valid, invalid, malformed, missing), atomic output.
+
+mod common;
+use common::*;
+
+const RESULT_FILES: [&str; 4] = ["monthly.csv", "flows.csv", "kpis.csv", "distributions.csv"];
+
+fn run_to(dir: &std::path::Path, extra: &[&str]) {
+    let mut args = vec!["run", "--quiet", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = careersim(&args);
+    assert!(
+        out.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn outputs_are_byte_identical_for_one_and_two_threads() {
+    let tmp = tempdir();
+    let cfg = fixture("valid_small.toml");
+    let (a, b) = (tmp.path().join("t1"), tmp.path().join("t2"));
+    run_to(
+        &a,
+        &[cfg.to_str().unwrap(), "--threads", "1", "--seed", "7"],
+    );
+    run_to(
+        &b,
+        &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "7"],
+    );
+    for f in RESULT_FILES {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x.len() > 100, "{f} is suspiciously small");
+        assert!(x == y, "{f} differs between 1 and 2 threads");
+    }
+    // A different seed gives different results.
+    let c = tmp.path().join("t3");
+    run_to(
+        &c,
+        &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "8"],
+    );
+    assert_ne!(
+        std::fs::read(a.join("flows.csv")).unwrap(),
+        std::fs::read(c.join("flows.csv")).unwrap()
+    );
+}
+
+#[test]
+fn baseline_runs_deterministically_across_threads() {
+    let tmp = tempdir();
+    let (a, b) = (tmp.path().join("b1"), tmp.path().join("b2"));
+    run_to(&a, &["--months", "3", "--threads", "1"]);
+    run_to(&b, &["--months", "3", "--threads", "2"]);
+    for f in RESULT_FILES {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["months"], 3);
+    assert_eq!(manifest["config_name"], "england_baseline");
+    assert!(manifest["agent_months"].as_u64().unwrap() > 2_000_000);
+}
+
+#[test]
+fn monthly_csv_starts_with_month_zero_and_has_documented_columns() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("o");
+    run_to(
+        &dir,
+        &[
+            fixture("valid_small.toml").to_str().unwrap(),
+            "--months",
+            "2",
+        ],
+    );
+    let (h, rows) = read_csv(&dir.join("monthly.csv"));
+    assert_eq!(
+        h,
+        [
+            "month",
+            "date",
+            "group",
+            "grade",
+            "state",
+            "region",
+            "headcount",
+            "fte"
+        ]
+    );
+    assert_eq!(rows[0][0], "0");
+    assert_eq!(rows[0][1], "2020-01");
+    let (h, _) = read_csv(&dir.join("flows.csv"));
+    assert_eq!(
+        h,
+        [
+            "month",
+            "date",
+            "group",
+            "from_grade",
+            "from_state",
+            "from_region",
+            "to_grade",
+            "to_state",
+            "to_region",
+            "count"
+        ]
+    );
+    // Month 0 headcount equals the configured stocks (11,800 incl. leavers).
+    let month0: u64 = rows
+        .iter()
+        .filter(|r| r[0] == "0")
+        .map(|r| r[6].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(month0, 10_200);
+}
+
+/// (fixture text edit, expected fragments of the error).
+fn check_invalid(edit: impl Fn(&str) -> String, expect: &[&str]) {
+    let tmp = tempdir();
+    let text = std::fs::read_to_string(fixture("valid_small.toml")).unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, edit(&text)).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = careersim(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "accepted a bad config");
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert!(
+        err.contains("bad.toml"),
+        "error does not name the file: {err}"
+    );
+    for e in expect {
+        assert!(err.contains(e), "error lacks `{e}`: {err}");
+    }
+    assert!(!out_dir.exists(), "wrote output for a bad config");
+    let v = careersim(&["validate", bad.to_str().unwrap()]);
+    assert!(!v.status.success());
+}
+
+#[test]
+fn invalid_configs_are_refused_naming_file_key_and_value() {
+    check_invalid(
+        |t| t.replace("monthly_prob = 0.005", "monthly_prob = 1.5"),
+        &["hazard.student_attrition.monthly_prob", "1.5", "[0, 1]"],
+    );
+    check_invalid(
+        |t| t.replace("monthly_prob = 0.005", "monthly_prob = -0.1"),
+        &["student_attrition", "-0.1"],
+    );
+    check_invalid(
+        |t| t.replace("monthly_prob = 0.02", "monthly_prob = 0.995"),
+        &["pause_uptake", "ltft_uptake", "1.007", "sum past 1"],
+    );
+    check_invalid(
+        |t| t.replace("duration_wte_months = 12", "duration_wte_months = 0"),
+        &["grade.foundation.duration_wte_months", "0"],
+    );
+    check_invalid(
+        |t| {
+            t.replace(
+                "group = \"nurse\"\nstate = \"qualified\"",
+                "group = \"nurses\"\nstate = \"qualified\"",
+            )
+        },
+        &["hazard.nurse_leaving.group", "nurses", "unknown group"],
+    );
+    check_invalid(
+        |t| {
+            t.replace(
+                "name = \"south\"\nshare = 0.6",
+                "name = \"south\"\nshare = 0.5",
+            )
+        },
+        &["region.share", "sum"],
+    );
+    check_invalid(
+        |t| {
+            t.replace(
+                "{ 2019 = 300, 2020 = 300, 2021 = 350 }",
+                "{ 2019 = 300, 2021 = 350 }",
+            )
+        },
+        &["inflow.med_intake.per_year", "gap after 2019"],
+    );
+    check_invalid(
+        |t| t.replace("to = \"gone\"", "to = \"vanished\""),
+        &["hazard.student_attrition.to", "vanished", "unknown state"],
+    );
+    check_invalid(
+        |t| t.replace("months = 36\n", "months = 36\ncolour = \"blue\"\n"),
+        &["unknown field", "colour"],
+    );
+    check_invalid(
+        |t| t.replace("months = 36\n", "months = \"many\"\n"),
+        &["months", "many"],
+    );
+    check_invalid(
+        |t| t.replace("into_grade = \"specialty\"", "into_grade = \"nurse\""),
+        &["recruitment.specialty.into_grade", "nurse"],
+    );
+}
+
+#[test]
+fn competing_hazards_past_one_name_every_hazard() {
+    check_invalid(
+        |t| {
+            t.replace("name = \"nurse_leaving\"\ngroup = \"nurse\"\nstate = \"qualified\"\nto = \"leaver\"\nannual_rate = 0.1", "name = \"nurse_leaving\"\ngroup = \"nurse\"\nstate = \"qualified\"\nto = \"leaver\"\nmonthly_prob = 0.7\n\n[[hazard]]\nname = \"nurse_emigrating\"\ngroup = \"nurse\"\nstate = \"qualified\"\nto = \"gone\"\nmonthly_prob = 0.4")
+        },
+        &["nurse_leaving+nurse_emigrating", "1.1", "sum past 1"],
+    );
+}
+
+#[test]
+fn malformed_and_missing_files_give_clear_errors() {
+    let tmp = tempdir();
+    let bad = tmp.path().join("malformed.toml");
+    std::fs::write(&bad, "[model\nname = ").unwrap();
+    let out = careersim(&["validate", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("malformed.toml") && err.contains("line 1"),
+        "{err}"
+    );
+    let out = careersim(&["validate", tmp.path().join("nope.toml").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("nope.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+    let out = careersim(&["validate", fixture("valid_small.toml").to_str().unwrap()]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn set_overrides_change_the_run_and_bad_keys_are_refused() {
+    let tmp = tempdir();
+    let cfg = fixture("valid_small.toml");
+    let a = tmp.path().join("a");
+    run_to(
+        &a,
+        &[
+            cfg.to_str().unwrap(),
+            "--months",
+            "12",
+            "--set",
+            "hazard.nurse_leaving.annual_rate=0.5",
+        ],
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["overrides"][0], "hazard.nurse_leaving.annual_rate=0.5");
+    let out = careersim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "hazard.nobody.annual_rate=0.5",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("hazard.nobody.annual_rate")
+            && err.contains("no element `nobody`"),
+        "{err}"
+    );
+    let out = careersim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "hazard.nurse_leaving.annual_rate=2",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("hazard.nurse_leaving.annual_rate")
+            && err.contains("= 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rerunning_replaces_the_output_directory_whole() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("o");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("stale.txt"), "old").unwrap();
+    run_to(
+        &dir,
+        &[
+            fixture("valid_small.toml").to_str().unwrap(),
+            "--months",
+            "1",
+        ],
+    );
+    assert!(!dir.join("stale.txt").exists());
+    assert!(dir.join("manifest.json").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "temporary directories left behind: {leftovers:?}"
+    );
+}

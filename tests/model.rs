@@ -1,0 +1,278 @@
+//! Model-level guarantees: exact monthly balance, capacity never exceeded,
+//! the pause cap, snapshot/resume identity, hazard rates within standard
+//! errors.
+
+mod common;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use careersim::clinician::State;
+use careersim::config::ConfigSource;
+use careersim::ledger::flow_cells;
+use careersim::rules::Rules;
+use careersim::snapshot::Snapshot;
+use careersim::{Simulation, load_rules};
+use common::*;
+
+fn small(overrides: &[&str]) -> Arc<Rules> {
+    let src = ConfigSource::read(&fixture("valid_small.toml")).unwrap();
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Arc::new(load_rules(&src, &o).unwrap())
+}
+
+type Cell = (String, String, String, String);
+
+/// Checks stock(m) = stock(m-1) + in - out for every cell from the CSV files.
+fn assert_balanced(dir: &std::path::Path) -> usize {
+    let (_, monthly) = read_csv(&dir.join("monthly.csv"));
+    let (_, flows) = read_csv(&dir.join("flows.csv"));
+    let mut stock: BTreeMap<(u32, Cell), i64> = BTreeMap::new();
+    let mut months = 0;
+    for r in &monthly {
+        let m: u32 = r[0].parse().unwrap();
+        months = months.max(m);
+        stock.insert(
+            (m, (r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone())),
+            r[6].parse().unwrap(),
+        );
+    }
+    let mut net: BTreeMap<(u32, Cell), i64> = BTreeMap::new();
+    for r in &flows {
+        let m: u32 = r[0].parse().unwrap();
+        let n: i64 = r[9].parse().unwrap();
+        if r[3] != "none" {
+            *net.entry((m, (r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone())))
+                .or_default() -= n;
+        }
+        if r[7] != "gone" {
+            *net.entry((m, (r[2].clone(), r[6].clone(), r[7].clone(), r[8].clone())))
+                .or_default() += n;
+        }
+    }
+    let cells: std::collections::BTreeSet<Cell> = stock
+        .keys()
+        .map(|k| k.1.clone())
+        .chain(net.keys().map(|k| k.1.clone()))
+        .collect();
+    let mut checked = 0;
+    for m in 1..=months {
+        for c in &cells {
+            let prev = stock.get(&(m - 1, c.clone())).copied().unwrap_or(0);
+            let now = stock.get(&(m, c.clone())).copied().unwrap_or(0);
+            let d = net.get(&(m, c.clone())).copied().unwrap_or(0);
+            assert_eq!(now, prev + d, "month {m} cell {c:?}: {prev} + {d} != {now}");
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_cell_balances_every_month() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("o");
+    let out = careersim(&[
+        "run",
+        fixture("valid_small.toml").to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let checked = assert_balanced(&dir);
+    assert!(checked > 36 * 30, "only {checked} cell-months checked");
+    let dir = tmp.path().join("b");
+    let out = careersim(&[
+        "run",
+        "--months",
+        "14",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_balanced(&dir);
+}
+
+#[test]
+fn capacity_is_never_exceeded() {
+    let rules = small(&["recruitment.specialty.apply_prob=0.9"]);
+    let mut sim = Simulation::new(rules.clone(), 3, None);
+    for _ in 0..rules.months {
+        sim.step_month();
+    }
+    let h = sim.history();
+    let spec = rules.grade_index("specialty").unwrap();
+    let mut rounds = 0;
+    for rec in &h.records[1..] {
+        let k = &rec.counters;
+        assert!(k.posts_filled[0] <= k.posts_offered[0]);
+        assert_eq!(k.posts_filled[0] + k.unplaced[0], k.applicants[0]);
+        // Recruited = flows into specialty from another grade.
+        let recruited: u32 = rec
+            .flows
+            .iter()
+            .filter(|(key, _)| {
+                let (f, t) = flow_cells(*key);
+                let fg = f.map(|c| rules.cell_parts(c).0);
+                let tg = t.map(|c| rules.cell_parts(c).0);
+                fg.is_some() && fg != Some(spec) && tg == Some(spec)
+            })
+            .map(|x| x.1)
+            .sum();
+        assert_eq!(recruited, k.posts_filled[0], "month {}", rec.month);
+        if k.posts_offered[0] > 0 {
+            rounds += 1;
+            // 200 posts a year, 75% in August and 25% in February.
+            assert!(
+                [150, 50].contains(&k.posts_offered[0]),
+                "{}",
+                k.posts_offered[0]
+            );
+            // With this many applicants every post fills.
+            assert_eq!(k.posts_filled[0], k.posts_offered[0]);
+        }
+        for i in 0..rules.inflows.len() {
+            assert!(k.starts[i] <= k.places[i].min(k.inflow_applicants[i]));
+        }
+        assert!(k.pause_approved <= 40);
+    }
+    assert_eq!(rounds, 6, "two rounds a year for three years");
+    // Nurse intake of 2020: 400 places, 350 applicants.
+    let sept_2020 = &h.records[8].counters;
+    assert_eq!(
+        (
+            sept_2020.places[1],
+            sept_2020.inflow_applicants[1],
+            sept_2020.starts[1]
+        ),
+        (400, 350, 350)
+    );
+}
+
+#[test]
+fn pause_approvals_respect_the_yearly_capacity_and_the_cap_on_months() {
+    let rules = small(&["hazard.pause_uptake.monthly_prob=0.2", "model.months=30"]);
+    let mut sim = Simulation::new(rules.clone(), 11, None);
+    let mut approved_by_year: BTreeMap<i32, u32> = BTreeMap::new();
+    for _ in 0..rules.months {
+        sim.step_month();
+        for c in sim.clinicians() {
+            if c.state == State::Pause {
+                assert!(c.paused_months <= 12, "paused {} months", c.paused_months);
+            }
+        }
+        let rec = sim.history().records.last().unwrap();
+        let date = rules.start.plus(rec.month);
+        let approval_year = if date.month >= 8 {
+            date.year
+        } else {
+            date.year - 1
+        };
+        *approved_by_year.entry(approval_year).or_default() += rec.counters.pause_approved;
+    }
+    assert!(
+        approved_by_year.values().all(|&n| n <= 40),
+        "{approved_by_year:?}"
+    );
+    // Demand far exceeds capacity, so each full approval year uses all 40.
+    assert_eq!(approved_by_year[&2020], 40);
+    let refused: u32 = sim
+        .history()
+        .records
+        .iter()
+        .map(|r| r.counters.pause_refused)
+        .sum();
+    assert!(refused > 100, "refused {refused}");
+}
+
+#[test]
+fn a_resumed_run_is_identical_to_a_run_in_one_go() {
+    let rules = small(&[]);
+    let mut whole = Simulation::new(rules.clone(), 5, None);
+    for _ in 0..24 {
+        whole.step_month();
+    }
+    let mut first = Simulation::new(rules.clone(), 5, None);
+    for _ in 0..13 {
+        first.step_month();
+    }
+    let bytes = first.snapshot().to_bytes();
+    let snap = Snapshot::from_bytes(&bytes).unwrap();
+    let mut resumed = Simulation::restore(rules.clone(), snap).unwrap();
+    for _ in 13..24 {
+        resumed.step_month();
+    }
+    assert_eq!(whole.history().records, resumed.history().records);
+    assert_eq!(whole.clinicians(), resumed.clinicians());
+    let d = |s: &Simulation| {
+        s.history()
+            .durations
+            .iter()
+            .map(|(k, h)| (*k, h.len(), h.mean().to_bits()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(d(&whole), d(&resumed));
+
+    // Corrupt, truncated and foreign snapshots are refused clearly.
+    let e = Snapshot::from_bytes(&bytes[..bytes.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("corrupt"), "{e}");
+    let e = Snapshot::from_bytes(b"not a snapshot at all")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("header"), "{e}");
+    let mut v2 = bytes.clone();
+    v2[8] = 99;
+    let e = Snapshot::from_bytes(&v2).unwrap_err().to_string();
+    assert!(e.contains("format version 99"), "{e}");
+    let other = small(&["hazard.nurse_leaving.annual_rate=0.2"]);
+    let e = Simulation::restore(other, Snapshot::from_bytes(&bytes).unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("config"), "{e}");
+}
+
+#[test]
+fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
+    // Month 1, qualified nurses: leave with p = 1 - 0.9^(1/12) unless they
+    // retired first (age >= 58 y: 0.05). Pooled over seeds.
+    let rules = small(&[]);
+    let p = 1.0 - 0.9f64.powf(1.0 / 12.0);
+    let nurse = rules.grade_index("nurse").unwrap();
+    let (mut observed, mut expected, mut var) = (0u64, 0.0, 0.0);
+    for seed in 0..30 {
+        let mut sim = Simulation::new(rules.clone(), seed, None);
+        for c in sim.clinicians() {
+            if c.grade == nurse && c.state == State::Qualified {
+                let q = if c.age_months + 1 >= 58 * 12 {
+                    0.95 * p
+                } else {
+                    p
+                };
+                expected += q;
+                var += q * (1.0 - q);
+            }
+        }
+        sim.step_month();
+        let rec = &sim.history().records[1];
+        observed += rec
+            .flows
+            .iter()
+            .filter(|(k, _)| {
+                let (f, t) = flow_cells(*k);
+                f.map(|c| rules.cell_parts(c))
+                    .is_some_and(|(g, s, _)| g == nurse && s == State::Qualified)
+                    && t.map(|c| rules.cell_parts(c).1) == Some(State::Leaver)
+            })
+            .map(|x| x.1 as u64)
+            .sum::<u64>();
+    }
+    let z = (observed as f64 - expected) / var.sqrt();
+    assert!(
+        z.abs() < 4.0,
+        "observed {observed}, expected {expected:.1}, z {z:.2}"
+    );
+}
