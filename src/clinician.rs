@@ -63,10 +63,7 @@ impl State {
 
     /// Parses a config name (including `gone` for permanent exits).
     pub fn parse(s: &str) -> Option<State> {
-        State::CAREER
-            .into_iter()
-            .chain([State::Gone])
-            .find(|st| st.name() == s)
+        State::CAREER.into_iter().chain([State::Gone]).find(|st| st.name() == s)
     }
 
     /// From the stored byte.

@@ -465,12 +465,10 @@ impl ConfigSource {
 
 /// Parses TOML into a value tree, naming the file on error.
 pub fn parse_tree(src: &ConfigSource) -> Result<toml::Table, ConfigError> {
-    src.text
-        .parse::<toml::Table>()
-        .map_err(|e| ConfigError::Parse {
-            file: src.file.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })
+    src.text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
+        file: src.file.clone(),
+        message: e.to_string().trim_end().to_string(),
+    })
 }
 
 /// Deserialises a (possibly overridden) tree into a `RawConfig`.
@@ -580,13 +578,8 @@ mod tests {
         let e = apply_override(&mut t, "--set", "modle.months=1")
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("modle.months") && e.contains("no key `modle`"),
-            "{e}"
-        );
-        let e = apply_override(&mut t, "--set", "nonsense")
-            .unwrap_err()
-            .to_string();
+        assert!(e.contains("modle.months") && e.contains("no key `modle`"), "{e}");
+        let e = apply_override(&mut t, "--set", "nonsense").unwrap_err().to_string();
         assert!(e.contains("key=value"), "{e}");
     }
 }

@@ -6,11 +6,7 @@ use crate::mechanisms::leaving;
 use crate::rules::{GradeKind, Rules};
 
 /// KPIs of one month as (name, value), in a fixed order.
-pub fn month_kpis(
-    rules: &Rules,
-    prev: Option<&MonthRecord>,
-    rec: &MonthRecord,
-) -> Vec<(String, f64)> {
+pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = Vec::new();
     let ng = rules.groups.len();
     let mut trainees = vec![0u64; ng];
@@ -42,10 +38,7 @@ pub fn month_kpis(
     }
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let (t, l): (u64, u64) = (trainees.iter().sum(), ltft.iter().sum());
-    out.push((
-        "ltft_share.trainees".into(),
-        ratio(l as f64, (t + l) as f64),
-    ));
+    out.push(("ltft_share.trainees".into(), ratio(l as f64, (t + l) as f64)));
     for (i, g) in rules.groups.iter().enumerate() {
         if trainees[i] + ltft[i] > 0 {
             out.push((
@@ -65,8 +58,7 @@ pub fn month_kpis(
         let f = from.map(|c| rules.cell_parts(c));
         let t = to.map(|c| rules.cell_parts(c));
         if let Some((g, s, _)) = f {
-            if s == State::Pause && t.is_some_and(|t| !matches!(t.1, State::Pause | State::Leaver))
-            {
+            if s == State::Pause && t.is_some_and(|t| !matches!(t.1, State::Pause | State::Leaver)) {
                 returns_from_pause += n as u64;
             }
             if leaving::is_leaving(Some(s), t.map(|t| t.1)) {
@@ -74,10 +66,7 @@ pub fn month_kpis(
             }
         }
         if let (Some((_, fs, _)), Some((g, State::Returner, _))) = (f, t)
-            && matches!(
-                fs,
-                State::Pause | State::Leaver | State::Trainee | State::Qualified
-            )
+            && matches!(fs, State::Pause | State::Leaver | State::Trainee | State::Qualified)
             && fs != State::Returner
         {
             if rules.grades[g as usize].kind == GradeKind::Training {
@@ -102,10 +91,7 @@ pub fn month_kpis(
                 format!("unfilled_posts.{}", s.name),
                 (k.posts_offered[i] - k.posts_filled[i]) as f64,
             ));
-            out.push((
-                format!("unplaced_applicants.{}", s.name),
-                k.unplaced[i] as f64,
-            ));
+            out.push((format!("unplaced_applicants.{}", s.name), k.unplaced[i] as f64));
         }
     }
     for (i, f) in rules.inflows.iter().enumerate() {

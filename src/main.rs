@@ -105,8 +105,7 @@ fn run(args: RunArgs) -> Result<()> {
         ProgressBar::new(rules.months as u64)
     };
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} months {msg}")
-            .expect("static template"),
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} months {msg}").expect("static template"),
     );
     for _ in 0..rules.months {
         sim.step_month();
@@ -115,11 +114,7 @@ fn run(args: RunArgs) -> Result<()> {
     bar.finish_and_clear();
     let wall = t0.elapsed().as_secs_f64();
     let history = sim.take_history();
-    let agent_months: u64 = history
-        .records
-        .iter()
-        .map(|r| r.counters.agent_months)
-        .sum();
+    let agent_months: u64 = history.records.iter().map(|r| r.counters.agent_months).sum();
     let manifest = Manifest {
         seed,
         threads: args.threads,
@@ -129,14 +124,8 @@ fn run(args: RunArgs) -> Result<()> {
         overrides,
     };
     let files = run_files(&rules, &history, &manifest);
-    write_dir_atomically(
-        &out,
-        &files
-            .iter()
-            .map(|(n, t)| (*n, t.clone()))
-            .collect::<Vec<_>>(),
-    )
-    .with_context(|| format!("writing results to {}", out.display()))?;
+    write_dir_atomically(&out, &files.iter().map(|(n, t)| (*n, t.clone())).collect::<Vec<_>>())
+        .with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);
     Ok(())
 }
@@ -164,19 +153,14 @@ fn print_summary(
     );
     for (gi, g) in rules.groups.iter().enumerate() {
         let sum = |r: &careersim::ledger::MonthRecord| {
-            r.stock
-                .iter()
-                .enumerate()
-                .fold((0u64, 0u64), |acc, (cell, &n)| {
-                    let (gr, st, _) = rules.cell_parts(cell);
-                    if rules.group_of(gr) as usize == gi
-                        && st != careersim::clinician::State::Leaver
-                    {
-                        (acc.0 + n as u64, acc.1 + r.fte[cell])
-                    } else {
-                        acc
-                    }
-                })
+            r.stock.iter().enumerate().fold((0u64, 0u64), |acc, (cell, &n)| {
+                let (gr, st, _) = rules.cell_parts(cell);
+                if rules.group_of(gr) as usize == gi && st != careersim::clinician::State::Leaver {
+                    (acc.0 + n as u64, acc.1 + r.fte[cell])
+                } else {
+                    acc
+                }
+            })
         };
         let (h0, f0) = sum(first);
         let (h1, f1) = sum(last);

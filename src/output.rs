@@ -61,9 +61,7 @@ pub fn monthly_csv(rules: &Rules, h: &History) -> String {
 
 /// The text of flows.csv.
 pub fn flows_csv(rules: &Rules, h: &History) -> String {
-    let mut s = String::from(
-        "month,date,group,from_grade,from_state,from_region,to_grade,to_state,to_region,count\n",
-    );
+    let mut s = String::from("month,date,group,from_grade,from_state,from_region,to_grade,to_state,to_region,count\n");
     let part = |c: Option<usize>, outside: &str| -> (Option<u8>, String, String, String) {
         match c {
             Some(c) => {
@@ -88,11 +86,7 @@ pub fn flows_csv(rules: &Rules, h: &History) -> String {
                 .or(tg)
                 .map(|g| rules.groups[rules.group_of(g) as usize].name.as_str())
                 .unwrap_or("");
-            let _ = writeln!(
-                s,
-                "{},{date},{group},{a},{b},{c},{d},{e},{f},{n}",
-                rec.month
-            );
+            let _ = writeln!(s, "{},{date},{group},{a},{b},{c},{d},{e},{f},{n}", rec.month);
         }
     }
     s

@@ -18,10 +18,7 @@ pub fn synthesise(rules: &Rules, seed: u64, agents: Option<u64>) -> Vec<Clinicia
             let mut id = 0u32;
             for s in stocks {
                 let g = &rules.grades[s.grade as usize];
-                for (r, n) in apportion(s.headcount, &rules.region_shares)
-                    .into_iter()
-                    .enumerate()
-                {
+                for (r, n) in apportion(s.headcount, &rules.region_shares).into_iter().enumerate() {
                     for _ in 0..n {
                         let profile = Profile {
                             grade: s.grade,
@@ -33,20 +30,16 @@ pub fn synthesise(rules: &Rules, seed: u64, agents: Option<u64>) -> Vec<Clinicia
                         let mut c = new_clinician(seed, id, 0, profile);
                         let mut rng = stream(seed, id, 0, Purpose::Synthesis2);
                         if g.kind != GradeKind::Employed {
-                            c.progress_tenths =
-                                (rng.next_u32() % g.duration_tenths.max(1) as u32) as u16;
+                            c.progress_tenths = (rng.next_u32() % g.duration_tenths.max(1) as u32) as u16;
                         }
                         if s.state == State::Pause {
-                            c.paused_months =
-                                (rng.next_u32() % rules.pause.max_months as u32) as u8;
+                            c.paused_months = (rng.next_u32() % rules.pause.max_months as u32) as u8;
                             c.months_in_state = c.paused_months as u16;
                         }
                         c.fte_tenths = match s.state {
                             State::Student => 0,
                             State::Trainee => 10,
-                            State::Ltft => {
-                                crate::mechanisms::fte_around(s.fte_mean, seed, id, 0).clamp(1, 9)
-                            }
+                            State::Ltft => crate::mechanisms::fte_around(s.fte_mean, seed, id, 0).clamp(1, 9),
                             _ => crate::mechanisms::fte_around(s.fte_mean, seed, id, 0),
                         };
                         out.push(c);

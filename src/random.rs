@@ -102,10 +102,7 @@ mod tests {
     fn uniform_mean_within_standard_error() {
         // Mean of n uniforms: sd = sqrt(1/12/n); allow 4 standard errors.
         let n = 200_000u32;
-        let mean: f64 = (0..n)
-            .map(|i| uniform(1, i, 1, Purpose::Hazard))
-            .sum::<f64>()
-            / n as f64;
+        let mean: f64 = (0..n).map(|i| uniform(1, i, 1, Purpose::Hazard)).sum::<f64>() / n as f64;
         let se = (1.0 / 12.0 / n as f64).sqrt();
         assert!((mean - 0.5).abs() < 4.0 * se, "mean {mean}");
     }
@@ -116,9 +113,7 @@ mod tests {
         assert!((u32::MAX as u64) < threshold(1.0));
         let n = 100_000u32;
         let thr = threshold(0.1);
-        let k = (0..n)
-            .filter(|&i| fires(3, i, 2, Purpose::Apply, thr))
-            .count() as f64;
+        let k = (0..n).filter(|&i| fires(3, i, 2, Purpose::Apply, thr)).count() as f64;
         let se = (0.1 * 0.9 * n as f64).sqrt();
         assert!((k - 10_000.0).abs() < 4.0 * se, "k {k}");
     }

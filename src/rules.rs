@@ -268,19 +268,12 @@ impl Rules {
     /// Index of the hazard cell.
     #[inline(always)]
     pub fn cell_index(&self, grade: u8, state: State, band: u8, female: bool) -> usize {
-        (((grade as usize * State::COUNT + state as usize) * self.n_bands + band as usize) << 1)
-            | female as usize
+        (((grade as usize * State::COUNT + state as usize) * self.n_bands + band as usize) << 1) | female as usize
     }
 
     /// The competing outcomes of a cell.
     #[inline(always)]
-    pub fn outcomes_of(
-        &self,
-        grade: u8,
-        state: State,
-        age_months: u16,
-        female: bool,
-    ) -> &[Outcome] {
+    pub fn outcomes_of(&self, grade: u8, state: State, age_months: u16, female: bool) -> &[Outcome] {
         let band = self.band_of_age[(age_months as usize).min(MAX_AGE_MONTHS)];
         let (s, l) = self.cells[self.cell_index(grade, state, band, female)];
         &self.outcomes[s as usize..(s + l) as usize]
@@ -294,18 +287,12 @@ impl Rules {
 
     /// Grade index by name.
     pub fn grade_index(&self, name: &str) -> Option<u8> {
-        self.grades
-            .iter()
-            .position(|g| g.name == name)
-            .map(|i| i as u8)
+        self.grades.iter().position(|g| g.name == name).map(|i| i as u8)
     }
 
     /// Group index by name.
     pub fn group_index(&self, name: &str) -> Option<u8> {
-        self.groups
-            .iter()
-            .position(|g| g.name == name)
-            .map(|i| i as u8)
+        self.groups.iter().position(|g| g.name == name).map(|i| i as u8)
     }
 
     /// Number of stock cells (grade x state x region).
@@ -354,12 +341,7 @@ fn fmt_num(v: f64) -> String {
 }
 
 impl Compiler<'_> {
-    fn err(
-        &self,
-        key: impl Into<String>,
-        value: impl std::fmt::Display,
-        message: impl Into<String>,
-    ) -> ConfigError {
+    fn err(&self, key: impl Into<String>, value: impl std::fmt::Display, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             file: self.file.into(),
             key: key.into(),
@@ -411,7 +393,9 @@ impl Compiler<'_> {
 
     fn state(&self, key: &str, name: &str, allow_gone: bool) -> Result<State, ConfigError> {
         match State::parse(name) {
-            Some(State::Gone) if !allow_gone => Err(self.err(key, format!("\"{name}\""), "`gone` is not a stock state here")),
+            Some(State::Gone) if !allow_gone => {
+                Err(self.err(key, format!("\"{name}\""), "`gone` is not a stock state here"))
+            }
             Some(s) => Ok(s),
             None => Err(self.err(
                 key,
@@ -424,19 +408,11 @@ impl Compiler<'_> {
     fn series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
         let mut years = Vec::with_capacity(s.len());
         for (y, v) in s {
-            let year: i32 = y.parse().map_err(|_| {
-                self.err(
-                    format!("{key}.{y}"),
-                    fmt_num(*v),
-                    "series keys must be years",
-                )
-            })?;
+            let year: i32 = y
+                .parse()
+                .map_err(|_| self.err(format!("{key}.{y}"), fmt_num(*v), "series keys must be years"))?;
             if !v.is_finite() || *v < 0.0 {
-                return Err(self.err(
-                    format!("{key}.{y}"),
-                    fmt_num(*v),
-                    "must be a non-negative number",
-                ));
+                return Err(self.err(format!("{key}.{y}"), fmt_num(*v), "must be a non-negative number"));
             }
             years.push((year, *v));
         }
@@ -468,11 +444,7 @@ impl Compiler<'_> {
 
     fn months_list(&self, key: &str, months: &[u32]) -> Result<Vec<u32>, ConfigError> {
         if months.is_empty() || months.iter().any(|m| !(1..=12).contains(m)) {
-            return Err(self.err(
-                key,
-                format!("{months:?}"),
-                "calendar months must be 1-12, at least one",
-            ));
+            return Err(self.err(key, format!("{months:?}"), "calendar months must be 1-12, at least one"));
         }
         let mut sorted = months.to_vec();
         sorted.sort_unstable();
@@ -499,13 +471,8 @@ impl Compiler<'_> {
 
     fn compile(&self, config_hash: u64) -> Result<Rules, ConfigError> {
         let raw = self.raw;
-        let start = YearMonth::parse(&raw.model.start).ok_or_else(|| {
-            self.err(
-                "model.start",
-                format!("\"{}\"", raw.model.start),
-                "expected YYYY-MM",
-            )
-        })?;
+        let start = YearMonth::parse(&raw.model.start)
+            .ok_or_else(|| self.err("model.start", format!("\"{}\"", raw.model.start), "expected YYYY-MM"))?;
         if raw.model.months == 0 || raw.model.months > 12 * 200 {
             return Err(self.err("model.months", raw.model.months, "must be 1..=2400"));
         }
@@ -550,19 +517,13 @@ impl Compiler<'_> {
             }
             let retire_to = self.state(&k("retire_to"), &g.retire_to, true)?;
             if !matches!(retire_to, State::Gone | State::Leaver) {
-                return Err(self.err(
-                    k("retire_to"),
-                    &g.retire_to,
-                    "retirement goes to `gone` or `leaver`",
-                ));
+                return Err(self.err(k("retire_to"), &g.retire_to, "retirement goes to `gone` or `leaver`"));
             }
             let _ = i;
             groups.push(Group {
                 name: g.name.clone(),
                 pension_age_months: (pension * 12.0).round() as u16,
-                retire_threshold: threshold(
-                    self.prob(&k("retirement_monthly_prob"), g.retirement_monthly_prob)?,
-                ),
+                retire_threshold: threshold(self.prob(&k("retirement_monthly_prob"), g.retirement_monthly_prob)?),
                 max_age_months: (max_age * 12.0).round() as u16,
                 retire_to,
                 students_retire: g.students_retire,
@@ -601,11 +562,7 @@ impl Compiler<'_> {
             let duration_tenths = match (kind, g.duration_wte_months) {
                 (GradeKind::Employed, None) => 0,
                 (GradeKind::Employed, Some(d)) => {
-                    return Err(self.err(
-                        k("duration_wte_months"),
-                        fmt_num(d),
-                        "employed grades have no duration",
-                    ));
+                    return Err(self.err(k("duration_wte_months"), fmt_num(d), "employed grades have no duration"));
                 }
                 (_, None) => {
                     return Err(self.err(
@@ -653,39 +610,23 @@ impl Compiler<'_> {
                 (Some(n), _) => {
                     let ni = self.grade(&key, n, &grades)?;
                     if grades[ni as usize].kind == GradeKind::Student {
-                        return Err(self.err(
-                            key,
-                            format!("\"{n}\""),
-                            "cannot progress into a student grade",
-                        ));
+                        return Err(self.err(key, format!("\"{n}\""), "cannot progress into a student grade"));
                     }
                     if ni as usize == i {
-                        return Err(self.err(
-                            key,
-                            format!("\"{n}\""),
-                            "a grade cannot progress into itself",
-                        ));
+                        return Err(self.err(key, format!("\"{n}\""), "a grade cannot progress into itself"));
                     }
                     grades[i].next = Some(ni);
                 }
                 (None, GradeKind::Employed) => {}
                 (None, _) => {
-                    return Err(self.err(
-                        key,
-                        "(missing)",
-                        "students and trainees need a next grade",
-                    ));
+                    return Err(self.err(key, "(missing)", "students and trainees need a next grade"));
                 }
             }
         }
 
         // Age bands.
         let bands = &raw.model.age_bands_years;
-        if bands.windows(2).any(|w| w[1] <= w[0])
-            || bands
-                .iter()
-                .any(|b| !b.is_finite() || *b <= 0.0 || *b > 100.0)
-        {
+        if bands.windows(2).any(|w| w[1] <= w[0]) || bands.iter().any(|b| !b.is_finite() || *b <= 0.0 || *b > 100.0) {
             return Err(self.err(
                 "model.age_bands_years",
                 format!("{bands:?}"),
@@ -694,12 +635,7 @@ impl Compiler<'_> {
         }
         let n_bands = bands.len() + 1;
         let band_of_age: Vec<u8> = (0..=MAX_AGE_MONTHS)
-            .map(|m| {
-                bands
-                    .iter()
-                    .filter(|b| (m as f64) >= **b * 12.0 - 1e-9)
-                    .count() as u8
-            })
+            .map(|m| bands.iter().filter(|b| (m as f64) >= **b * 12.0 - 1e-9).count() as u8)
             .collect();
 
         // Hazards.
@@ -712,8 +648,7 @@ impl Compiler<'_> {
             ));
         }
         let mut fte_choices: Vec<Vec<(u64, u8)>> = Vec::new();
-        let mut per_cell: Vec<Vec<(f64, Outcome)>> =
-            vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
+        let mut per_cell: Vec<Vec<(f64, Outcome)>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
         let pause_enabled = raw.pause.enabled;
         for (hi, h) in raw.hazard.iter().enumerate() {
             let p = self.hazard_prob(h)?;
@@ -731,19 +666,16 @@ impl Compiler<'_> {
                     .map(|n| self.grade(&k("grades"), n, &grades))
                     .collect::<Result<_, _>>()?,
                 (Some(gn), None) => {
-                    let gi = groups.iter().position(|x| &x.name == gn).ok_or_else(|| {
-                        self.err(k("group"), format!("\"{gn}\""), "unknown group")
-                    })?;
+                    let gi = groups
+                        .iter()
+                        .position(|x| &x.name == gn)
+                        .ok_or_else(|| self.err(k("group"), format!("\"{gn}\""), "unknown group"))?;
                     (0..grades.len() as u8)
                         .filter(|&g| grades[g as usize].group as usize == gi)
                         .collect()
                 }
                 (None, None) => {
-                    return Err(self.err(
-                        k("group"),
-                        "(missing)",
-                        "a hazard needs `group` or `grades`",
-                    ));
+                    return Err(self.err(k("group"), "(missing)", "a hazard needs `group` or `grades`"));
                 }
             };
             if let (Some(gn), Some(_)) = (&h.group, &h.grades)
@@ -765,16 +697,11 @@ impl Compiler<'_> {
             for &g in &applies {
                 let target_grade = to_grade.unwrap_or(g);
                 let kind = grades[target_grade as usize].kind;
-                if matches!(to, State::Trainee | State::Ltft | State::Pause)
-                    && kind != GradeKind::Training
-                {
+                if matches!(to, State::Trainee | State::Ltft | State::Pause) && kind != GradeKind::Training {
                     return Err(self.err(
                         k("to"),
                         &h.to,
-                        format!(
-                            "grade {} is not a training grade",
-                            grades[target_grade as usize].name
-                        ),
+                        format!("grade {} is not a training grade", grades[target_grade as usize].name),
                     ));
                 }
                 if to == State::Student && kind != GradeKind::Student {
@@ -795,11 +722,7 @@ impl Compiler<'_> {
                 Some("female") => &[true],
                 Some("male") => &[false],
                 Some(other) => {
-                    return Err(self.err(
-                        k("sex"),
-                        format!("\"{other}\""),
-                        "sex is female or male",
-                    ));
+                    return Err(self.err(k("sex"), format!("\"{other}\""), "sex is female or male"));
                 }
             };
             if to == State::Pause && !pause_enabled {
@@ -808,9 +731,8 @@ impl Compiler<'_> {
             for &g in &applies {
                 for band in lo..hi_band {
                     for &female in sexes {
-                        let idx = (((g as usize * State::COUNT + from as usize) * n_bands + band)
-                            << 1)
-                            | female as usize;
+                        let idx =
+                            (((g as usize * State::COUNT + from as usize) * n_bands + band) << 1) | female as usize;
                         per_cell[idx].push((
                             p,
                             Outcome {
@@ -932,30 +854,18 @@ impl Compiler<'_> {
             let k = |x: &str| format!("recruitment.{}.{x}", r.name);
             let into_grade = self.grade(&k("into_grade"), &r.into_grade, &grades)?;
             if grades[into_grade as usize].kind != GradeKind::Training {
-                return Err(self.err(
-                    k("into_grade"),
-                    &r.into_grade,
-                    "recruitment fills training grades",
-                ));
+                return Err(self.err(k("into_grade"), &r.into_grade, "recruitment fills training grades"));
             }
             let mut from_grade = vec![false; grades.len()];
             for n in &r.from_grades {
                 let g = self.grade(&k("from_grades"), n, &grades)?;
                 if grades[g as usize].group != grades[into_grade as usize].group {
-                    return Err(self.err(
-                        k("from_grades"),
-                        n,
-                        "applicants must be of the same staff group",
-                    ));
+                    return Err(self.err(k("from_grades"), n, "applicants must be of the same staff group"));
                 }
                 from_grade[g as usize] = true;
             }
             let mut from_state = [false; State::COUNT];
-            for n in r
-                .from_states
-                .clone()
-                .unwrap_or_else(|| vec!["qualified".into()])
-            {
+            for n in r.from_states.clone().unwrap_or_else(|| vec!["qualified".into()]) {
                 from_state[self.state(&k("from_states"), &n, false)? as usize] = true;
             }
             let months = self.months_list(&k("months"), &r.months)?;
@@ -1001,11 +911,7 @@ impl Compiler<'_> {
         }
         let capacity_per_year = match p.approval_capacity_per_year {
             Some(c) if !c.is_finite() || c < 0.0 => {
-                return Err(self.err(
-                    "pause.approval_capacity_per_year",
-                    fmt_num(c),
-                    "must be >= 0",
-                ));
+                return Err(self.err("pause.approval_capacity_per_year", fmt_num(c), "must be >= 0"));
             }
             Some(c) => Some(c.round() as u32),
             None => None,
@@ -1029,10 +935,9 @@ impl Compiler<'_> {
         let returners = ReturnerRules {
             threshold_months: rt.threshold_months as u16,
             supportt_months: rt.supportt_months as u16,
-            supportt_progress_tenths: (self.prob(
-                "returners.supportt_progress_fraction",
-                rt.supportt_progress_fraction,
-            )? * 10.0)
+            supportt_progress_tenths: (self
+                .prob("returners.supportt_progress_fraction", rt.supportt_progress_fraction)?
+                * 10.0)
                 .round() as u16,
             rtp_months: rt.rtp_months as u16,
         };
@@ -1041,17 +946,14 @@ impl Compiler<'_> {
             match r {
                 FteRule::Fixed(v) => Ok(Some(self.fte(key, *v)?)),
                 FteRule::Own(s) if s == "own" => Ok(None),
-                FteRule::Own(s) => {
-                    Err(self.err(key, format!("\"{s}\""), "an FTE number or \"own\""))
-                }
+                FteRule::Own(s) => Err(self.err(key, format!("\"{s}\""), "an FTE number or \"own\"")),
             }
         };
         let mut state_fte = [None; State::COUNT];
         state_fte[State::Student as usize] = rule("state_fte.student", &sf.student)?;
         state_fte[State::Pause as usize] = rule("state_fte.pause", &sf.pause)?;
         state_fte[State::Returner as usize] = rule("state_fte.returner", &sf.returner)?;
-        state_fte[State::OverseasRecruit as usize] =
-            rule("state_fte.overseas_recruit", &sf.overseas_recruit)?;
+        state_fte[State::OverseasRecruit as usize] = rule("state_fte.overseas_recruit", &sf.overseas_recruit)?;
         state_fte[State::Leaver as usize] = Some(0);
 
         let initial = self.initial(&grades, &groups)?;
@@ -1096,20 +998,11 @@ impl Compiler<'_> {
         }
     }
 
-    fn hazard_fte(
-        &self,
-        h: &RawHazard,
-        to: State,
-        tables: &mut Vec<Vec<(u64, u8)>>,
-    ) -> Result<u16, ConfigError> {
+    fn hazard_fte(&self, h: &RawHazard, to: State, tables: &mut Vec<Vec<(u64, u8)>>) -> Result<u16, ConfigError> {
         let key = format!("hazard.{}.fte", h.name);
         let (options, weights): (Vec<f64>, Vec<f64>) = match (&h.fte, &h.fte_options) {
             (Some(_), Some(_)) => {
-                return Err(self.err(
-                    key,
-                    "(fte and fte_options)",
-                    "give one of fte and fte_options",
-                ));
+                return Err(self.err(key, "(fte and fte_options)", "give one of fte and fte_options"));
             }
             (Some(f), None) => (vec![*f], vec![1.0]),
             (None, Some(o)) => {
@@ -1129,11 +1022,7 @@ impl Compiler<'_> {
             }
             (None, None) => {
                 if to == State::Ltft {
-                    return Err(self.err(
-                        key,
-                        "(missing)",
-                        "a move to LTFT needs fte or fte_options",
-                    ));
+                    return Err(self.err(key, "(missing)", "a move to LTFT needs fte or fte_options"));
                 }
                 return Ok(FTE_UNCHANGED);
             }
@@ -1169,13 +1058,7 @@ impl Compiler<'_> {
                 .iter()
                 .position(|b| (b - v).abs() < 1e-9)
                 .map(|i| i + 1)
-                .ok_or_else(|| {
-                    self.err(
-                        key,
-                        fmt_num(v),
-                        "age bounds must be one of model.age_bands_years",
-                    )
-                })
+                .ok_or_else(|| self.err(key, fmt_num(v), "age bounds must be one of model.age_bands_years"))
         };
         let lo = match h.age_min_years {
             Some(v) => find(&format!("hazard.{}.age_min_years", h.name), v)?,
@@ -1221,11 +1104,7 @@ impl Compiler<'_> {
                         ));
                     }
                     if !s.headcount.is_finite() || s.headcount < 0.0 {
-                        return Err(self.err(
-                            k("headcount"),
-                            fmt_num(s.headcount),
-                            "must be a non-negative number",
-                        ));
+                        return Err(self.err(k("headcount"), fmt_num(s.headcount), "must be a non-negative number"));
                     }
                     self.fte(&k("fte_mean"), s.fte_mean)?;
                     stocks.push(Stock {
@@ -1240,21 +1119,9 @@ impl Compiler<'_> {
                 Ok(Initial::Stocks(stocks))
             }
             "lattice" => {
-                let missing = |f: &str| {
-                    self.err(
-                        format!("initial.{f}"),
-                        "(missing)",
-                        "required by the lattice layout",
-                    )
-                };
-                let gw = init
-                    .group_weights
-                    .as_ref()
-                    .ok_or_else(|| missing("group_weights"))?;
-                let sw = init
-                    .state_weights
-                    .as_ref()
-                    .ok_or_else(|| missing("state_weights"))?;
+                let missing = |f: &str| self.err(format!("initial.{f}"), "(missing)", "required by the lattice layout");
+                let gw = init.group_weights.as_ref().ok_or_else(|| missing("group_weights"))?;
+                let sw = init.state_weights.as_ref().ok_or_else(|| missing("state_weights"))?;
                 let gm = init.grades.as_ref().ok_or_else(|| missing("grades"))?;
                 // Weights are taken in group (config) order and state (enum) order.
                 let mut gws = Vec::new();
@@ -1278,14 +1145,8 @@ impl Compiler<'_> {
                         sws.push((*w, st));
                     }
                 }
-                if gws.iter().map(|x| x.0).sum::<u32>() == 0
-                    || sws.iter().map(|x| x.0).sum::<u32>() == 0
-                {
-                    return Err(self.err(
-                        "initial.group_weights",
-                        "0",
-                        "weights must not all be zero",
-                    ));
+                if gws.iter().map(|x| x.0).sum::<u32>() == 0 || sws.iter().map(|x| x.0).sum::<u32>() == 0 {
+                    return Err(self.err("initial.group_weights", "0", "weights must not all be zero"));
                 }
                 let mut grade_of = vec![[u8::MAX; State::COUNT]; groups.len()];
                 for &(_, gi) in &gws {
@@ -1305,11 +1166,7 @@ impl Compiler<'_> {
                                 "grade needed",
                             )
                         })?;
-                        let g = self.grade(
-                            &format!("initial.grades.{gname}.{}", st.name()),
-                            gr,
-                            grades,
-                        )?;
+                        let g = self.grade(&format!("initial.grades.{gname}.{}", st.name()), gr, grades)?;
                         if grades[g as usize].group != gi {
                             return Err(self.err(
                                 format!("initial.grades.{gname}.{}", st.name()),
@@ -1320,9 +1177,7 @@ impl Compiler<'_> {
                         grade_of[gi as usize][st as usize] = g;
                     }
                 }
-                let span = init
-                    .age_months_span
-                    .ok_or_else(|| missing("age_months_span"))?;
+                let span = init.age_months_span.ok_or_else(|| missing("age_months_span"))?;
                 if span == 0 {
                     return Err(self.err("initial.age_months_span", 0, "must be positive"));
                 }
@@ -1332,22 +1187,14 @@ impl Compiler<'_> {
                     states: sws,
                     grade_of,
                     age: (
-                        init.age_months_base
-                            .ok_or_else(|| missing("age_months_base"))?,
+                        init.age_months_base.ok_or_else(|| missing("age_months_base"))?,
                         init.age_months_stride.unwrap_or(1),
                         span,
                     ),
-                    ltft_fte_tenths: self.fte(
-                        "initial.ltft_fte",
-                        init.ltft_fte.unwrap_or(raw.ltft.max_wte),
-                    )?,
+                    ltft_fte_tenths: self.fte("initial.ltft_fte", init.ltft_fte.unwrap_or(raw.ltft.max_wte))?,
                 }))
             }
-            other => Err(self.err(
-                "initial.layout",
-                format!("\"{other}\""),
-                "layout is stocks or lattice",
-            )),
+            other => Err(self.err("initial.layout", format!("\"{other}\""), "layout is stocks or lattice")),
         }
     }
 }

@@ -73,9 +73,7 @@ impl History {
     fn record_duration(&mut self, d: Duration, months: u32) {
         self.durations
             .entry(d)
-            .or_insert_with(|| {
-                Histogram::new_with_bounds(1, 2400, 3).expect("static histogram bounds are valid")
-            })
+            .or_insert_with(|| Histogram::new_with_bounds(1, 2400, 3).expect("static histogram bounds are valid"))
             .saturating_record(months.max(1) as u64);
     }
 }
@@ -87,9 +85,7 @@ pub fn init_threads(threads: usize) {
     ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(threads).build());
     // rayon is used by ensembles at the edge; size it the same. It can be
     // built only once per process, so a second call keeps the first pool.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global();
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
 }
 
 /// A running simulation.
@@ -205,10 +201,7 @@ impl Simulation {
     }
 
     /// Restores a simulation from a snapshot made with the same rules.
-    pub fn restore(
-        rules: Arc<Rules>,
-        snap: Snapshot,
-    ) -> Result<Simulation, crate::error::SnapshotError> {
+    pub fn restore(rules: Arc<Rules>, snap: Snapshot) -> Result<Simulation, crate::error::SnapshotError> {
         init_threads(1);
         let (clock, clinicians, history) = snap.into_parts(&rules)?;
         let mut world = World::new();
@@ -364,15 +357,7 @@ fn approve_pauses(world: &mut World) {
         {
             let before = *c;
             let grade = c.grade;
-            enter(
-                &rules,
-                &mut c,
-                State::Pause,
-                grade,
-                FTE_UNCHANGED,
-                ctx,
-                &mut scratch,
-            );
+            enter(&rules, &mut c, State::Pause, grade, FTE_UNCHANGED, ctx, &mut scratch);
             changes.push((before, *c));
         }
     }

@@ -42,12 +42,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Captures a run's state.
-    pub fn capture(
-        rules: &Rules,
-        clock: &Clock,
-        clinicians: Vec<Clinician>,
-        history: &History,
-    ) -> Snapshot {
+    pub fn capture(rules: &Rules, clock: &Clock, clinicians: Vec<Clinician>, history: &History) -> Snapshot {
         Snapshot {
             magic: MAGIC,
             format_version: FORMAT_VERSION,
@@ -78,44 +73,33 @@ impl Snapshot {
 
     /// Encodes to bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard())
-            .expect("snapshot types always encode")
+        bincode::serde::encode_to_vec(self, bincode::config::standard()).expect("snapshot types always encode")
     }
 
     /// Decodes bytes, checking magic and format version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         if bytes.len() < 8 || bytes[..8] != MAGIC {
-            return Err(SnapshotError::Corrupt(
-                "missing careersim snapshot header".into(),
-            ));
+            return Err(SnapshotError::Corrupt("missing careersim snapshot header".into()));
         }
         // The version follows the magic as a varint; read it before the rest.
-        let (version, _): (u32, usize) =
-            bincode::serde::decode_from_slice(&bytes[8..], bincode::config::standard())
-                .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        let (version, _): (u32, usize) = bincode::serde::decode_from_slice(&bytes[8..], bincode::config::standard())
+            .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
         if version != FORMAT_VERSION {
             return Err(SnapshotError::Version {
                 found: version,
                 expected: FORMAT_VERSION,
             });
         }
-        let (snap, used): (Snapshot, usize) =
-            bincode::serde::decode_from_slice(bytes, bincode::config::standard())
-                .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        let (snap, used): (Snapshot, usize) = bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+            .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
         if used != bytes.len() {
-            return Err(SnapshotError::Corrupt(format!(
-                "{} trailing bytes",
-                bytes.len() - used
-            )));
+            return Err(SnapshotError::Corrupt(format!("{} trailing bytes", bytes.len() - used)));
         }
         Ok(snap)
     }
 
     /// Splits into run parts, checking it belongs to these rules.
-    pub fn into_parts(
-        self,
-        rules: &Rules,
-    ) -> Result<(Clock, Vec<Clinician>, History), SnapshotError> {
+    pub fn into_parts(self, rules: &Rules) -> Result<(Clock, Vec<Clinician>, History), SnapshotError> {
         if self.config_hash != rules.config_hash {
             return Err(SnapshotError::ConfigMismatch {
                 found: format!("{:016x}", self.config_hash),
@@ -124,11 +108,10 @@ impl Snapshot {
         }
         let mut durations = BTreeMap::new();
         for (d, values) in self.durations {
-            let mut h = Histogram::<u64>::new_with_bounds(1, 2400, 3)
-                .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+            let mut h =
+                Histogram::<u64>::new_with_bounds(1, 2400, 3).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
             for (v, n) in values {
-                h.record_n(v, n)
-                    .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+                h.record_n(v, n).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
             }
             durations.insert(d, h);
         }

@@ -46,15 +46,7 @@ pub fn step_clinician(
     // 2. Retirement.
     if let Some(to) = retirement::retires(rules, c, ctx) {
         if to != c.state {
-            enter(
-                rules,
-                c,
-                to,
-                c.grade,
-                crate::rules::FTE_UNCHANGED,
-                ctx,
-                tally,
-            );
+            enter(rules, c, to, c.grade, crate::rules::FTE_UNCHANGED, ctx, tally);
         }
     } else if let Some(o) = hazards::draw(rules, c, ctx) {
         // 3. One competing hazard.

@@ -22,28 +22,16 @@ fn outputs_are_byte_identical_for_one_and_two_threads() {
     let tmp = tempdir();
     let cfg = fixture("valid_small.toml");
     let (a, b) = (tmp.path().join("t1"), tmp.path().join("t2"));
-    run_to(
-        &a,
-        &[cfg.to_str().unwrap(), "--threads", "1", "--seed", "7"],
-    );
-    run_to(
-        &b,
-        &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "7"],
-    );
+    run_to(&a, &[cfg.to_str().unwrap(), "--threads", "1", "--seed", "7"]);
+    run_to(&b, &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "7"]);
     for f in RESULT_FILES {
-        let (x, y) = (
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-        );
+        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
         assert!(x.len() > 100, "{f} is suspiciously small");
         assert!(x == y, "{f} differs between 1 and 2 threads");
     }
     // A different seed gives different results.
     let c = tmp.path().join("t3");
-    run_to(
-        &c,
-        &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "8"],
-    );
+    run_to(&c, &[cfg.to_str().unwrap(), "--threads", "2", "--seed", "8"]);
     assert_ne!(
         std::fs::read(a.join("flows.csv")).unwrap(),
         std::fs::read(c.join("flows.csv")).unwrap()
@@ -73,27 +61,11 @@ fn baseline_runs_deterministically_across_threads() {
 fn monthly_csv_starts_with_month_zero_and_has_documented_columns() {
     let tmp = tempdir();
     let dir = tmp.path().join("o");
-    run_to(
-        &dir,
-        &[
-            fixture("valid_small.toml").to_str().unwrap(),
-            "--months",
-            "2",
-        ],
-    );
+    run_to(&dir, &[fixture("valid_small.toml").to_str().unwrap(), "--months", "2"]);
     let (h, rows) = read_csv(&dir.join("monthly.csv"));
     assert_eq!(
         h,
-        [
-            "month",
-            "date",
-            "group",
-            "grade",
-            "state",
-            "region",
-            "headcount",
-            "fte"
-        ]
+        ["month", "date", "group", "grade", "state", "region", "headcount", "fte"]
     );
     assert_eq!(rows[0][0], "0");
     assert_eq!(rows[0][1], "2020-01");
@@ -139,10 +111,7 @@ fn check_invalid(edit: impl Fn(&str) -> String, expect: &[&str]) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "accepted a bad config");
     assert!(!err.contains("panicked"), "panicked: {err}");
-    assert!(
-        err.contains("bad.toml"),
-        "error does not name the file: {err}"
-    );
+    assert!(err.contains("bad.toml"), "error does not name the file: {err}");
     for e in expect {
         assert!(err.contains(e), "error lacks `{e}`: {err}");
     }
@@ -179,21 +148,11 @@ fn invalid_configs_are_refused_naming_file_key_and_value() {
         &["hazard.nurse_leaving.group", "nurses", "unknown group"],
     );
     check_invalid(
-        |t| {
-            t.replace(
-                "name = \"south\"\nshare = 0.6",
-                "name = \"south\"\nshare = 0.5",
-            )
-        },
+        |t| t.replace("name = \"south\"\nshare = 0.6", "name = \"south\"\nshare = 0.5"),
         &["region.share", "sum"],
     );
     check_invalid(
-        |t| {
-            t.replace(
-                "{ 2019 = 300, 2020 = 300, 2021 = 350 }",
-                "{ 2019 = 300, 2021 = 350 }",
-            )
-        },
+        |t| t.replace("{ 2019 = 300, 2020 = 300, 2021 = 350 }", "{ 2019 = 300, 2021 = 350 }"),
         &["inflow.med_intake.per_year", "gap after 2019"],
     );
     check_invalid(
@@ -272,9 +231,7 @@ fn set_overrides_change_the_run_and_bad_keys_are_refused() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success()
-            && err.contains("hazard.nobody.annual_rate")
-            && err.contains("no element `nobody`"),
+        !out.status.success() && err.contains("hazard.nobody.annual_rate") && err.contains("no element `nobody`"),
         "{err}"
     );
     let out = careersim(&[
@@ -286,9 +243,7 @@ fn set_overrides_change_the_run_and_bad_keys_are_refused() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success()
-            && err.contains("hazard.nurse_leaving.annual_rate")
-            && err.contains("= 2"),
+        !out.status.success() && err.contains("hazard.nurse_leaving.annual_rate") && err.contains("= 2"),
         "{err}"
     );
 }
@@ -299,23 +254,12 @@ fn rerunning_replaces_the_output_directory_whole() {
     let dir = tmp.path().join("o");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("stale.txt"), "old").unwrap();
-    run_to(
-        &dir,
-        &[
-            fixture("valid_small.toml").to_str().unwrap(),
-            "--months",
-            "1",
-        ],
-    );
+    run_to(&dir, &[fixture("valid_small.toml").to_str().unwrap(), "--months", "1"]);
     assert!(!dir.join("stale.txt").exists());
     assert!(dir.join("manifest.json").exists());
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(
-        leftovers.len(),
-        1,
-        "temporary directories left behind: {leftovers:?}"
-    );
+    assert_eq!(leftovers.len(), 1, "temporary directories left behind: {leftovers:?}");
 }

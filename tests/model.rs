@@ -82,14 +82,7 @@ fn every_cell_balances_every_month() {
     let checked = assert_balanced(&dir);
     assert!(checked > 36 * 30, "only {checked} cell-months checked");
     let dir = tmp.path().join("b");
-    let out = careersim(&[
-        "run",
-        "--months",
-        "14",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = careersim(&["run", "--months", "14", "--quiet", "--out", dir.to_str().unwrap()]);
     assert!(out.status.success());
     assert_balanced(&dir);
 }
@@ -124,11 +117,7 @@ fn capacity_is_never_exceeded() {
         if k.posts_offered[0] > 0 {
             rounds += 1;
             // 200 posts a year, 75% in August and 25% in February.
-            assert!(
-                [150, 50].contains(&k.posts_offered[0]),
-                "{}",
-                k.posts_offered[0]
-            );
+            assert!([150, 50].contains(&k.posts_offered[0]), "{}", k.posts_offered[0]);
             // With this many applicants every post fills.
             assert_eq!(k.posts_filled[0], k.posts_offered[0]);
         }
@@ -141,11 +130,7 @@ fn capacity_is_never_exceeded() {
     // Nurse intake of 2020: 400 places, 350 applicants.
     let sept_2020 = &h.records[8].counters;
     assert_eq!(
-        (
-            sept_2020.places[1],
-            sept_2020.inflow_applicants[1],
-            sept_2020.starts[1]
-        ),
+        (sept_2020.places[1], sept_2020.inflow_applicants[1], sept_2020.starts[1]),
         (400, 350, 350)
     );
 }
@@ -164,25 +149,13 @@ fn pause_approvals_respect_the_yearly_capacity_and_the_cap_on_months() {
         }
         let rec = sim.history().records.last().unwrap();
         let date = rules.start.plus(rec.month);
-        let approval_year = if date.month >= 8 {
-            date.year
-        } else {
-            date.year - 1
-        };
+        let approval_year = if date.month >= 8 { date.year } else { date.year - 1 };
         *approved_by_year.entry(approval_year).or_default() += rec.counters.pause_approved;
     }
-    assert!(
-        approved_by_year.values().all(|&n| n <= 40),
-        "{approved_by_year:?}"
-    );
+    assert!(approved_by_year.values().all(|&n| n <= 40), "{approved_by_year:?}");
     // Demand far exceeds capacity, so each full approval year uses all 40.
     assert_eq!(approved_by_year[&2020], 40);
-    let refused: u32 = sim
-        .history()
-        .records
-        .iter()
-        .map(|r| r.counters.pause_refused)
-        .sum();
+    let refused: u32 = sim.history().records.iter().map(|r| r.counters.pause_refused).sum();
     assert!(refused > 100, "refused {refused}");
 }
 
@@ -215,13 +188,9 @@ fn a_resumed_run_is_identical_to_a_run_in_one_go() {
     assert_eq!(d(&whole), d(&resumed));
 
     // Corrupt, truncated and foreign snapshots are refused clearly.
-    let e = Snapshot::from_bytes(&bytes[..bytes.len() / 2])
-        .unwrap_err()
-        .to_string();
+    let e = Snapshot::from_bytes(&bytes[..bytes.len() / 2]).unwrap_err().to_string();
     assert!(e.contains("corrupt"), "{e}");
-    let e = Snapshot::from_bytes(b"not a snapshot at all")
-        .unwrap_err()
-        .to_string();
+    let e = Snapshot::from_bytes(b"not a snapshot at all").unwrap_err().to_string();
     assert!(e.contains("header"), "{e}");
     let mut v2 = bytes.clone();
     v2[8] = 99;
@@ -247,11 +216,7 @@ fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
         let mut sim = Simulation::new(rules.clone(), seed, None);
         for c in sim.clinicians() {
             if c.grade == nurse && c.state == State::Qualified {
-                let q = if c.age_months + 1 >= 58 * 12 {
-                    0.95 * p
-                } else {
-                    p
-                };
+                let q = if c.age_months + 1 >= 58 * 12 { 0.95 * p } else { p };
                 expected += q;
                 var += q * (1.0 - q);
             }
@@ -271,8 +236,5 @@ fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
             .sum::<u64>();
     }
     let z = (observed as f64 - expected) / var.sqrt();
-    assert!(
-        z.abs() < 4.0,
-        "observed {observed}, expected {expected:.1}, z {z:.2}"
-    );
+    assert!(z.abs() < 4.0, "observed {observed}, expected {expected:.1}, z {z:.2}");
 }

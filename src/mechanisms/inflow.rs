@@ -10,13 +10,7 @@ use rand::Rng;
 use super::apportion;
 
 /// Planned places and applicants of an inflow this month, nationally.
-pub fn planned(
-    rules: &Rules,
-    f: &Inflow,
-    calendar_month: u32,
-    year: i32,
-    initial_population: u64,
-) -> (u64, u64) {
+pub fn planned(rules: &Rules, f: &Inflow, calendar_month: u32, year: i32, initial_population: u64) -> (u64, u64) {
     if let Some(share) = f.per_month_share_of_initial {
         let n = (initial_population as f64 * share).ceil() as u64;
         return (n, n);

@@ -22,10 +22,7 @@ pub fn is_leaving(from: Option<State>, to: Option<State>) -> bool {
 
 /// Whether a state counts as in active employment (denominator of leaver rates).
 pub fn is_employed(s: State) -> bool {
-    matches!(
-        s,
-        State::Trainee | State::Ltft | State::Qualified | State::Returner
-    )
+    matches!(s, State::Trainee | State::Ltft | State::Qualified | State::Returner)
 }
 
 #[cfg(test)]

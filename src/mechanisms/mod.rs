@@ -41,15 +41,7 @@ pub fn fte_around(mean: f64, seed: u64, id: u32, month: u32) -> u8 {
 
 /// Moves a clinician into `to` (and `to_grade`), applying the entry and exit
 /// effects of each state. The single place where states change.
-pub fn enter(
-    rules: &Rules,
-    c: &mut Clinician,
-    to: State,
-    to_grade: u8,
-    fte_choice: u16,
-    ctx: Ctx,
-    tally: &mut Tally,
-) {
+pub fn enter(rules: &Rules, c: &mut Clinician, to: State, to_grade: u8, fte_choice: u16, ctx: Ctx, tally: &mut Tally) {
     let from = c.state;
     let mut to = to;
     // Leaving a pause: credit and record its length.
@@ -58,16 +50,11 @@ pub fn enter(
     }
     // Leaving the leaver pool: record time away; route through Returner.
     if from == State::Leaver && to != State::Leaver && to != State::Gone {
-        tally
-            .durations
-            .push((Duration::TimeToReturn, c.months_in_state as u32));
+        tally.durations.push((Duration::TimeToReturn, c.months_in_state as u32));
         c.flags |= FLAG_FROM_LEAVER;
     }
     if matches!(from, State::Pause | State::Leaver)
-        && matches!(
-            to,
-            State::Trainee | State::Ltft | State::Qualified | State::Returner
-        )
+        && matches!(to, State::Trainee | State::Ltft | State::Qualified | State::Returner)
     {
         let away = if from == State::Pause {
             c.paused_months as u16
@@ -91,12 +78,7 @@ pub fn enter(
     } else if to == State::Qualified
         && (matches!(from, State::Student | State::Trainee | State::Ltft) || c.fte_tenths == 0)
     {
-        c.fte_tenths = fte_around(
-            rules.grades[c.grade as usize].fte_mean,
-            ctx.seed,
-            c.id,
-            ctx.month,
-        );
+        c.fte_tenths = fte_around(rules.grades[c.grade as usize].fte_mean, ctx.seed, c.id, ctx.month);
     }
     if to == State::Pause {
         c.paused_months = 0;
@@ -156,10 +138,7 @@ mod tests {
     #[test]
     fn fte_around_matches_mean() {
         let n = 100_000u32;
-        let mean: f64 = (0..n)
-            .map(|i| fte_around(0.73, 5, i, 1) as f64)
-            .sum::<f64>()
-            / n as f64;
+        let mean: f64 = (0..n).map(|i| fte_around(0.73, 5, i, 1) as f64).sum::<f64>() / n as f64;
         // Each draw is 7 or 8 tenths: sd 0.5 tenths/sqrt(n).
         let se = (0.3f64 * 0.7).sqrt() / (n as f64).sqrt();
         assert!((mean - 7.3).abs() < 4.0 * se, "{mean}");

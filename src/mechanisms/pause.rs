@@ -25,9 +25,7 @@ pub fn at_cap(rules: &Rules, c: &Clinician) -> bool {
 pub fn on_return(rules: &Rules, c: &mut Clinician, tally: &mut Tally) {
     let credit = (rules.pause.credit_fraction * c.paused_months as f64 * 10.0).round() as u16;
     c.progress_tenths = c.progress_tenths.saturating_add(credit);
-    tally
-        .durations
-        .push((Duration::PauseLength, c.paused_months as u32));
+    tally.durations.push((Duration::PauseLength, c.paused_months as u32));
 }
 
 /// Approval capacity left this month, given approvals so far in the
@@ -71,10 +69,7 @@ mod tests {
         enter(&rules, &mut c, State::Pause, grade, u16::MAX, ctx, &mut t);
         c.paused_months = 8;
         enter(&rules, &mut c, State::Trainee, grade, u16::MAX, ctx, &mut t);
-        assert_eq!(
-            c.progress_tenths, 140,
-            "8 months at 0.5 credit = 4 WTE-months"
-        );
+        assert_eq!(c.progress_tenths, 140, "8 months at 0.5 credit = 4 WTE-months");
         assert_eq!(t.durations, vec![(Duration::PauseLength, 8)]);
     }
 

@@ -25,9 +25,7 @@ pub fn progress_per_month(rules: &Rules, c: &Clinician) -> u16 {
 pub fn advance(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
     match c.state {
         State::Student | State::Trainee | State::Ltft | State::Returner => {
-            c.progress_tenths = c
-                .progress_tenths
-                .saturating_add(progress_per_month(rules, c));
+            c.progress_tenths = c.progress_tenths.saturating_add(progress_per_month(rules, c));
             let g = &rules.grades[c.grade as usize];
             if g.kind != GradeKind::Employed && c.progress_tenths >= g.duration_tenths {
                 complete(rules, c, ctx, tally);
@@ -109,18 +107,9 @@ mod tests {
     fn ltft_extends_training_pro_rata() {
         let rules = tiny_rules("");
         // st is 48 WTE-months: full time 48 months, 0.6 WTE 80, 0.5 WTE 96.
-        assert_eq!(
-            months_to_complete(&rules, at(&rules, "st", State::Trainee, 10)),
-            48
-        );
-        assert_eq!(
-            months_to_complete(&rules, at(&rules, "st", State::Ltft, 6)),
-            80
-        );
-        assert_eq!(
-            months_to_complete(&rules, at(&rules, "st", State::Ltft, 5)),
-            96
-        );
+        assert_eq!(months_to_complete(&rules, at(&rules, "st", State::Trainee, 10)), 48);
+        assert_eq!(months_to_complete(&rules, at(&rules, "st", State::Ltft, 6)), 80);
+        assert_eq!(months_to_complete(&rules, at(&rules, "st", State::Ltft, 5)), 96);
     }
 
     #[test]

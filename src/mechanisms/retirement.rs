@@ -19,13 +19,5 @@ pub fn retires(rules: &Rules, c: &Clinician, ctx: Ctx) -> Option<State> {
         return None;
     }
     let forced = c.age_months >= g.max_age_months;
-    (forced
-        || fires(
-            ctx.seed,
-            c.id,
-            ctx.month,
-            Purpose::Retirement,
-            g.retire_threshold,
-        ))
-    .then_some(g.retire_to)
+    (forced || fires(ctx.seed, c.id, ctx.month, Purpose::Retirement, g.retire_threshold)).then_some(g.retire_to)
 }

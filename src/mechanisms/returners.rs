@@ -11,19 +11,11 @@ use super::is_training;
 pub fn route(rules: &Rules, grade: u8, months_away: u16, intended: State) -> State {
     let r = &rules.returners;
     let training = is_training(rules, grade);
-    let support = if training {
-        r.supportt_months
-    } else {
-        r.rtp_months
-    };
+    let support = if training { r.supportt_months } else { r.rtp_months };
     if support > 0 && months_away >= r.threshold_months {
         State::Returner
     } else if intended == State::Returner {
-        if training {
-            State::Trainee
-        } else {
-            State::Qualified
-        }
+        if training { State::Trainee } else { State::Qualified }
     } else if training && intended == State::Qualified {
         State::Trainee
     } else {

@@ -6,9 +6,7 @@ use std::process::{Command, Output};
 
 /// Path of a fixture.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// Runs the real binary.
@@ -28,16 +26,9 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
-    let header = lines
-        .next()
-        .expect("header")
-        .split(',')
-        .map(String::from)
-        .collect();
+    let header = lines.next().expect("header").split(',').map(String::from).collect();
     (
         header,
-        lines
-            .map(|l| l.split(',').map(String::from).collect())
-            .collect(),
+        lines.map(|l| l.split(',').map(String::from).collect()).collect(),
     )
 }
