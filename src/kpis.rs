@@ -131,3 +131,24 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
     }
     out
 }
+
+/// Headcount by `group/State` (state in the benchmark's capitalised form),
+/// excluding the leaver pool — the counts career-lite reports.
+pub fn counts_by_group_state(rules: &Rules, rec: &MonthRecord) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for g in &rules.groups {
+        for s in State::CAREER {
+            if s != State::Leaver {
+                out.insert(format!("{}/{s:?}", g.name), 0);
+            }
+        }
+    }
+    for (cell, &n) in rec.stock.iter().enumerate() {
+        let (g, s, _) = rules.cell_parts(cell);
+        if n > 0 && s != State::Leaver {
+            *out.entry(format!("{}/{s:?}", rules.groups[rules.group_of(g) as usize].name))
+                .or_insert(0) += n as u64;
+        }
+    }
+    out
+}

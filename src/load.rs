@@ -7,6 +7,17 @@ use crate::rules::{Rules, compile};
 /// The England baseline config, embedded in the binary.
 pub const BASELINE: &str = include_str!("../configs/england_baseline.toml");
 
+/// The career-lite benchmark config, embedded in the binary.
+pub const CAREER_LITE: &str = include_str!("../configs/bench/career_lite.toml");
+
+/// The embedded career-lite config as a source.
+pub fn career_lite_source() -> ConfigSource {
+    ConfigSource {
+        file: "<embedded>/configs/bench/career_lite.toml".into(),
+        text: CAREER_LITE.into(),
+    }
+}
+
 /// The embedded baseline as a source.
 pub fn baseline_source() -> ConfigSource {
     ConfigSource {

@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Run a config (default: the embedded England baseline) and write results.
     Run(RunArgs),
+    /// Time the engine on a workload (default: the embedded career-lite) and
+    /// print one JSON object.
+    Bench(BenchArgs),
     /// Check a config without running it.
     Validate {
         /// Config file.
@@ -67,6 +70,92 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Config file (default: the embedded career-lite benchmark).
+    config: Option<PathBuf>,
+    /// Initial agents (lattice layouts).
+    #[arg(long)]
+    agents: Option<u64>,
+    /// Months to step.
+    #[arg(long, default_value_t = 120)]
+    months: u32,
+    /// Worker threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Months after which to report counts, e.g. `60,120` (default: the last).
+    #[arg(long, value_delimiter = ',')]
+    at: Vec<u32>,
+    /// Overrides, `key=value`.
+    #[arg(long = "set")]
+    set: Vec<String>,
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn bench(args: BenchArgs) -> Result<()> {
+    if args.threads == 0 || args.months == 0 {
+        bail!("--threads and --months must be at least 1");
+    }
+    let src = match &args.config {
+        Some(p) => ConfigSource::read(p)?,
+        None => careersim::load::career_lite_source(),
+    };
+    let mut overrides = args.set.clone();
+    overrides.push(format!("model.months={}", args.months));
+    let rules = Arc::new(load_rules(&src, &overrides)?);
+    let at = if args.at.is_empty() {
+        vec![args.months]
+    } else {
+        args.at.clone()
+    };
+    if let Some(bad) = at.iter().find(|&&m| m == 0 || m > args.months) {
+        bail!("--at {bad}: must be within 1..={}", args.months);
+    }
+    careersim::schedule::init_threads(args.threads);
+    let t0 = Instant::now();
+    let mut sim = Simulation::new(rules.clone(), args.seed, args.agents);
+    let setup = t0.elapsed().as_secs_f64();
+    let initial = sim.clock().initial_population;
+    let t1 = Instant::now();
+    for _ in 0..args.months {
+        sim.step_month();
+    }
+    let step = t1.elapsed().as_secs_f64();
+    let history = sim.take_history();
+    let agent_months: u64 = history.records.iter().map(|r| r.counters.agent_months).sum();
+    let counts: serde_json::Map<String, serde_json::Value> = at
+        .iter()
+        .map(|&m| {
+            let c = careersim::kpis::counts_by_group_state(&rules, &history.records[m as usize]);
+            (m.to_string(), serde_json::to_value(c).expect("counts serialise"))
+        })
+        .collect();
+    let out = serde_json::json!({
+        "agents": initial,
+        "months": args.months,
+        "seed": args.seed,
+        "threads": args.threads,
+        "agent_months": agent_months,
+        "step_seconds": step,
+        "setup_seconds": setup,
+        "agent_months_per_s": agent_months as f64 / step,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "counts": counts,
+    });
+    println!("{out}");
+    Ok(())
 }
 
 fn source(config: &Option<PathBuf>) -> Result<ConfigSource> {
@@ -194,6 +283,7 @@ fn real_main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Bench(args) => bench(args),
         Command::Validate { config, set } => {
             let src = ConfigSource::read(&config)?;
             let rules = load_rules(&src, &set)?;
