@@ -55,13 +55,15 @@ pub enum Duration {
     TimeToReturn,
 }
 
-/// Per-thread accumulators of the parallel step.
+/// Per-thread accumulators of the parallel step. Only clinicians whose
+/// cell or FTE changed touch it: stocks are carried from month to month and
+/// moved by these deltas.
 #[derive(Default)]
 pub struct Tally {
-    /// Headcount per stock cell after the step.
-    pub stock: Vec<u32>,
-    /// FTE tenths per stock cell after the step.
-    pub fte: Vec<u64>,
+    /// Headcount change per stock cell.
+    pub stock: Vec<i64>,
+    /// FTE change (tenths) per stock cell.
+    pub fte: Vec<i64>,
     /// Encoded flows (one entry per transition).
     pub flows: Vec<u64>,
     /// Durations completed this month.
@@ -84,12 +86,24 @@ impl Tally {
         }
     }
 
-    /// Counts a clinician into the post-step stock.
-    #[inline(always)]
-    pub fn count(&mut self, rules: &Rules, c: &Clinician) {
-        if let Some(cell) = cell_of(rules, c) {
-            self.stock[cell] += 1;
-            self.fte[cell] += fte_of(rules, c) as u64;
+    /// Records the change of one clinician from `before` to `after`.
+    #[inline]
+    pub fn record(&mut self, rules: &Rules, before: &Clinician, after: &Clinician) {
+        let (from, to) = (cell_of(rules, before), cell_of(rules, after));
+        let (f0, f1) = (fte_of(rules, before) as i64, fte_of(rules, after) as i64);
+        if from == to && f0 == f1 {
+            return;
+        }
+        if let Some(f) = from {
+            self.stock[f] -= 1;
+            self.fte[f] -= f0;
+        }
+        if let Some(t) = to {
+            self.stock[t] += 1;
+            self.fte[t] += f1;
+        }
+        if from != to {
+            self.flows.push(flow_key(from, to));
         }
     }
 }

@@ -56,6 +56,14 @@ pub struct Clock {
 #[derive(Resource, Default)]
 pub struct Tallies(pub Parallel<Tally>);
 
+/// Inert leavers removed from the world at compaction: they can never
+/// change again, so they live on only as counts (still in every stock).
+#[derive(Resource, Clone, Default)]
+pub struct RemovedLeavers {
+    /// Headcount per stock cell.
+    pub stock: Vec<u32>,
+}
+
 /// Pause applications waiting for approval this month.
 #[derive(Resource, Default)]
 pub struct PendingPauses(pub Vec<(u32, u32, Entity)>);
@@ -192,18 +200,42 @@ impl Simulation {
         v
     }
 
+    /// Stocks recounted from the clinicians in the world (plus removed inert
+    /// leavers): what the flow-carried ledger must equal.
+    pub fn recount(&mut self) -> (Vec<u32>, Vec<u64>) {
+        let rules = self.rules();
+        let n = rules.n_stock_cells();
+        let (mut stock, mut fte) = (vec![0u32; n], vec![0u64; n]);
+        if let Some(r) = self.world.get_resource::<RemovedLeavers>() {
+            stock.iter_mut().zip(&r.stock).for_each(|(a, b)| *a += b);
+        }
+        let mut q = self.world.query::<&Clinician>();
+        for c in q.iter(&self.world) {
+            if let Some(cell) = crate::ledger::cell_of(&rules, c) {
+                stock[cell] += 1;
+                fte[cell] += crate::ledger::fte_of(&rules, c) as u64;
+            }
+        }
+        (stock, fte)
+    }
+
     /// A snapshot of the whole run state.
     pub fn snapshot(&mut self) -> Snapshot {
         let clinicians = self.clinicians();
         let clock = self.clock().clone();
         let history = self.history().clone();
-        Snapshot::capture(&self.rules(), &clock, clinicians, &history)
+        let removed = self
+            .world
+            .get_resource::<RemovedLeavers>()
+            .map(|r| r.stock.clone())
+            .unwrap_or_default();
+        Snapshot::capture(&self.rules(), &clock, clinicians, removed, &history)
     }
 
     /// Restores a simulation from a snapshot made with the same rules.
     pub fn restore(rules: Arc<Rules>, snap: Snapshot) -> Result<Simulation, crate::error::SnapshotError> {
         init_threads(1);
-        let (clock, clinicians, history) = snap.into_parts(&rules)?;
+        let (clock, clinicians, removed, history) = snap.into_parts(&rules)?;
         let mut world = World::new();
         let cells = rules.n_stock_cells();
         let last = history.records.last().cloned();
@@ -217,6 +249,9 @@ impl Simulation {
             ledger.fte = r.fte;
         }
         world.spawn_batch(clinicians);
+        if !removed.is_empty() {
+            world.insert_resource(RemovedLeavers { stock: removed });
+        }
         world.insert_resource(clock);
         world.insert_resource(ledger);
         world.insert_resource(history);
@@ -308,16 +343,14 @@ fn merge_tallies(
     mut history: ResMut<History>,
     mut pending: ResMut<PendingPauses>,
 ) {
-    ledger.stock.iter_mut().for_each(|x| *x = 0);
-    ledger.fte.iter_mut().for_each(|x| *x = 0);
     pending.0.clear();
     let mut durations = Vec::new();
     for t in tallies.0.iter_mut() {
         for (dst, src) in ledger.stock.iter_mut().zip(&t.stock) {
-            *dst += src;
+            *dst = (*dst as i64 + src) as u32;
         }
         for (dst, src) in ledger.fte.iter_mut().zip(&t.fte) {
-            *dst += src;
+            *dst = (*dst as i64 + src) as u64;
         }
         for &k in &t.flows {
             *ledger.flows.entry(k).or_insert(0) += 1;
@@ -410,15 +443,31 @@ fn inflows(world: &mut World) {
 }
 
 fn compact(world: &mut World) {
-    if !world.resource::<Clock>().month.is_multiple_of(12) {
+    let clock = world.resource::<Clock>().clone();
+    if !clock.month.is_multiple_of(12) {
         return;
     }
+    let rules = world.resource::<RunRules>().0.clone();
+    let inert = clock.leaver_inert;
     let mut q = world.query::<(Entity, &Clinician)>();
+    let mut removed = Vec::new();
     let gone: Vec<Entity> = q
         .iter(world)
-        .filter(|(_, c)| c.state == State::Gone)
-        .map(|(e, _)| e)
+        .filter(|(_, c)| c.state == State::Gone || (inert && c.state == State::Leaver))
+        .map(|(e, c)| {
+            if c.state == State::Leaver {
+                removed.push(rules.stock_cell(c.grade, c.state, c.region));
+            }
+            e
+        })
         .collect();
+    if !removed.is_empty() {
+        let n = rules.n_stock_cells();
+        let mut r = world.get_resource_or_insert_with(|| RemovedLeavers { stock: vec![0; n] });
+        for cell in removed {
+            r.stock[cell] += 1;
+        }
+    }
     for e in gone {
         world.despawn(e);
     }

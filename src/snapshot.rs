@@ -36,13 +36,20 @@ pub struct Snapshot {
     pause_used: u32,
     leaver_inert: bool,
     clinicians: Vec<Clinician>,
+    removed_leavers: Vec<u32>,
     records: Vec<MonthRecord>,
     durations: Vec<(Duration, Vec<(u64, u64)>)>,
 }
 
 impl Snapshot {
     /// Captures a run's state.
-    pub fn capture(rules: &Rules, clock: &Clock, clinicians: Vec<Clinician>, history: &History) -> Snapshot {
+    pub fn capture(
+        rules: &Rules,
+        clock: &Clock,
+        clinicians: Vec<Clinician>,
+        removed_leavers: Vec<u32>,
+        history: &History,
+    ) -> Snapshot {
         Snapshot {
             magic: MAGIC,
             format_version: FORMAT_VERSION,
@@ -55,6 +62,7 @@ impl Snapshot {
             pause_used: clock.pause_used,
             leaver_inert: clock.leaver_inert,
             clinicians,
+            removed_leavers,
             records: history.records.clone(),
             durations: history
                 .durations
@@ -99,7 +107,7 @@ impl Snapshot {
     }
 
     /// Splits into run parts, checking it belongs to these rules.
-    pub fn into_parts(self, rules: &Rules) -> Result<(Clock, Vec<Clinician>, History), SnapshotError> {
+    pub fn into_parts(self, rules: &Rules) -> Result<(Clock, Vec<Clinician>, Vec<u32>, History), SnapshotError> {
         if self.config_hash != rules.config_hash {
             return Err(SnapshotError::ConfigMismatch {
                 found: format!("{:016x}", self.config_hash),
@@ -125,6 +133,7 @@ impl Snapshot {
                 leaver_inert: self.leaver_inert,
             },
             self.clinicians,
+            self.removed_leavers,
             History {
                 records: self.records,
                 durations,

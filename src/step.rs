@@ -5,7 +5,7 @@
 use bevy_ecs::prelude::Entity;
 
 use crate::clinician::{Clinician, State};
-use crate::ledger::{Tally, cell_of, flow_key};
+use crate::ledger::Tally;
 use crate::mechanisms::{Ctx, enter, hazards, pause, progression, retirement};
 use crate::random::{Purpose, draw_u32};
 use crate::rules::Rules;
@@ -32,7 +32,6 @@ pub fn step_clinician(
     tally: &mut Tally,
 ) {
     if !is_stepped(leaver_inert, c.state) {
-        tally.count(rules, c);
         return;
     }
     tally.agent_months += 1;
@@ -69,9 +68,7 @@ pub fn step_clinician(
         // 4. Time rules.
         progression::advance(rules, c, ctx, tally);
     }
-    let (from, to) = (cell_of(rules, &before), cell_of(rules, c));
-    if from != to {
-        tally.flows.push(flow_key(from, to));
+    if before.state != c.state || before.grade != c.grade || before.fte_tenths != c.fte_tenths {
+        tally.record(rules, &before, c);
     }
-    tally.count(rules, c);
 }

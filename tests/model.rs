@@ -238,3 +238,27 @@ fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
     let z = (observed as f64 - expected) / var.sqrt();
     assert!(z.abs() < 4.0, "observed {observed}, expected {expected:.1}, z {z:.2}");
 }
+
+#[test]
+fn carried_stocks_equal_a_recount_of_the_world_every_month() {
+    // Stocks are carried by flows; a recount of every clinician in the
+    // world must give the same headcount and FTE in every cell.
+    for (rules, agents) in [
+        (small(&[]), None),
+        (
+            Arc::new(load_rules(&careersim::load::career_lite_source(), &["model.months=30".into()]).unwrap()),
+            Some(5_000),
+        ),
+    ] {
+        let mut sim = Simulation::new(rules.clone(), 9, agents);
+        for _ in 0..rules.months {
+            sim.step_month();
+            let (stock, fte) = sim.recount();
+            let last = sim.history().records.last().unwrap().clone();
+            assert_eq!(last.stock, stock, "{} month {}", rules.name, last.month);
+            if agents.is_none() {
+                assert_eq!(last.fte, fte, "{} month {}", rules.name, last.month);
+            }
+        }
+    }
+}
