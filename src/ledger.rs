@@ -74,6 +74,10 @@ pub struct Tally {
     pub ccts: u32,
     /// Pause applications awaiting approval: (order key, id, entity).
     pub pause_requests: Vec<(u32, u32, Entity)>,
+    /// Slots of clinicians who left the model, free for joiners.
+    pub freed: Vec<Entity>,
+    /// Stock cells of inert leavers retired from the world this month.
+    pub removed_leavers: Vec<usize>,
 }
 
 impl Tally {

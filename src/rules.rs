@@ -217,6 +217,21 @@ pub enum Initial {
     Lattice(Lattice),
 }
 
+/// What the hot loop needs about one (grade, state), in one place.
+#[derive(Clone, Copy, Debug)]
+pub struct StepRow {
+    /// Age (months) from which retirement applies in this state (`u16::MAX`: never).
+    pub retire_from: u16,
+    /// Age at which retirement is certain.
+    pub retire_forced: u16,
+    /// Monthly retirement threshold between the two.
+    pub retire_threshold: u64,
+    /// State retired to.
+    pub retire_to: State,
+    /// Outcomes (start, len) when they depend on neither age band nor sex.
+    pub flat_hazards: Option<(u32, u32)>,
+}
+
 /// Everything the model needs, validated and dense.
 #[derive(Clone, Debug)]
 pub struct Rules {
@@ -262,6 +277,8 @@ pub struct Rules {
     pub state_fte: [Option<u8>; State::COUNT],
     /// Initial population.
     pub initial: Initial,
+    /// Hot-loop rows by `grade * State::COUNT + state`.
+    pub rows: Vec<StepRow>,
 }
 
 impl Rules {
@@ -271,9 +288,18 @@ impl Rules {
         (((grade as usize * State::COUNT + state as usize) * self.n_bands + band as usize) << 1) | female as usize
     }
 
+    /// The hot-loop row of (grade, state).
+    #[inline(always)]
+    pub fn row(&self, grade: u8, state: State) -> &StepRow {
+        &self.rows[grade as usize * State::COUNT + state as usize]
+    }
+
     /// The competing outcomes of a cell.
     #[inline(always)]
     pub fn outcomes_of(&self, grade: u8, state: State, age_months: u16, female: bool) -> &[Outcome] {
+        if let Some((s, l)) = self.row(grade, state).flat_hazards {
+            return &self.outcomes[s as usize..(s + l) as usize];
+        }
         let band = self.band_of_age[(age_months as usize).min(MAX_AGE_MONTHS)];
         let (s, l) = self.cells[self.cell_index(grade, state, band, female)];
         &self.outcomes[s as usize..(s + l) as usize]
@@ -957,8 +983,10 @@ impl Compiler<'_> {
         state_fte[State::Leaver as usize] = Some(0);
 
         let initial = self.initial(&grades, &groups)?;
+        let rows = step_rows(&grades, &groups, &cells, &outcomes, n_bands);
 
         Ok(Rules {
+            rows,
             name: raw.model.name.clone(),
             start,
             months: raw.model.months,
@@ -1197,6 +1225,46 @@ impl Compiler<'_> {
             other => Err(self.err("initial.layout", format!("\"{other}\""), "layout is stocks or lattice")),
         }
     }
+}
+
+fn step_rows(
+    grades: &[Grade],
+    groups: &[Group],
+    cells: &[(u32, u32)],
+    outcomes: &[Outcome],
+    n_bands: usize,
+) -> Vec<StepRow> {
+    let same = |a: (u32, u32), b: (u32, u32)| {
+        a.1 == b.1
+            && (0..a.1 as usize).all(|k| {
+                let (x, y) = (&outcomes[a.0 as usize + k], &outcomes[b.0 as usize + k]);
+                (x.cum_threshold, x.to_state, x.to_grade, x.fte_choice)
+                    == (y.cum_threshold, y.to_state, y.to_grade, y.fte_choice)
+            })
+    };
+    let mut rows = Vec::with_capacity(grades.len() * State::COUNT);
+    for (gi, grade) in grades.iter().enumerate() {
+        let group = &groups[grade.group as usize];
+        for s in 0..State::COUNT {
+            let state = State::from_u8(s as u8);
+            let retires = match state {
+                State::Student => group.students_retire,
+                State::Leaver => group.retire_to != State::Leaver,
+                _ => true,
+            };
+            let base = (gi * State::COUNT + s) * n_bands * 2;
+            let first = cells[base];
+            let flat = (1..n_bands * 2).all(|k| same(first, cells[base + k]));
+            rows.push(StepRow {
+                retire_from: if retires { group.pension_age_months } else { u16::MAX },
+                retire_forced: group.max_age_months,
+                retire_threshold: group.retire_threshold,
+                retire_to: group.retire_to,
+                flat_hazards: flat.then_some(first),
+            });
+        }
+    }
+    rows
 }
 
 fn check_unique(c: &Compiler<'_>, key: &str, names: &[String]) -> Result<(), ConfigError> {

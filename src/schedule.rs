@@ -8,8 +8,7 @@
 //! 4. `approve_pauses`  — OOP Pause approvals up to capacity, in keyed order.
 //! 5. `recruitment`     — calendar-gated, capacity-limited rounds.
 //! 6. `inflows`         — student intakes and international arrivals.
-//! 7. `compact`         — yearly removal of permanently gone clinicians.
-//! 8. `close_month`     — the month's accounts go into the history.
+//! 7. `close_month`     — the month's accounts go into the history.
 //!
 //! **Architecture invariant:** nothing here does IO; results are returned
 //! as data and written by the edge (`output`).
@@ -22,6 +21,7 @@ use bevy_ecs::schedule::SingleThreadedExecutor;
 use bevy_tasks::{ComputeTaskPool, TaskPoolBuilder};
 use bevy_utils::Parallel;
 use hdrhistogram::Histogram;
+use rayon::prelude::*;
 
 use crate::clinician::{Clinician, State};
 use crate::ledger::{Counters, Duration, MonthLedger, MonthRecord, Tally};
@@ -63,6 +63,10 @@ pub struct RemovedLeavers {
     /// Headcount per stock cell.
     pub stock: Vec<u32>,
 }
+
+/// Entity slots free for joiners (their clinicians left the model).
+#[derive(Resource, Default)]
+pub struct FreeSlots(pub Vec<Entity>);
 
 /// Pause applications waiting for approval this month.
 #[derive(Resource, Default)]
@@ -150,6 +154,8 @@ impl Simulation {
         world.insert_resource(RunRules(rules));
         world.insert_resource(Tallies::default());
         world.insert_resource(PendingPauses::default());
+        world.insert_resource(FreeSlots::default());
+        world.insert_resource(RemovedLeavers::default());
         Simulation {
             world,
             schedule: monthly_schedule(),
@@ -206,9 +212,8 @@ impl Simulation {
         let rules = self.rules();
         let n = rules.n_stock_cells();
         let (mut stock, mut fte) = (vec![0u32; n], vec![0u64; n]);
-        if let Some(r) = self.world.get_resource::<RemovedLeavers>() {
-            stock.iter_mut().zip(&r.stock).for_each(|(a, b)| *a += b);
-        }
+        let r = self.world.resource::<RemovedLeavers>();
+        stock.iter_mut().zip(&r.stock).for_each(|(a, b)| *a += b);
         let mut q = self.world.query::<&Clinician>();
         for c in q.iter(&self.world) {
             if let Some(cell) = crate::ledger::cell_of(&rules, c) {
@@ -249,15 +254,14 @@ impl Simulation {
             ledger.fte = r.fte;
         }
         world.spawn_batch(clinicians);
-        if !removed.is_empty() {
-            world.insert_resource(RemovedLeavers { stock: removed });
-        }
+        world.insert_resource(RemovedLeavers { stock: removed });
         world.insert_resource(clock);
         world.insert_resource(ledger);
         world.insert_resource(history);
         world.insert_resource(RunRules(rules));
         world.insert_resource(Tallies::default());
         world.insert_resource(PendingPauses::default());
+        world.insert_resource(FreeSlots::default());
         Ok(Simulation {
             world,
             schedule: monthly_schedule(),
@@ -290,7 +294,6 @@ pub fn monthly_schedule() -> Schedule {
             approve_pauses,
             recruitment_rounds,
             inflows,
-            compact,
             close_month,
         )
             .chain(),
@@ -308,6 +311,10 @@ fn begin_month(mut clock: ResMut<Clock>, rules: Res<RunRules>, mut ledger: ResMu
     reset_counters(&rules.0, &mut ledger.counters);
 }
 
+/// Clinicians per parallel work item: large enough to amortise scheduling,
+/// small enough to balance two to a few dozen threads.
+const CHUNK: usize = 1 << 14;
+
 fn step_clinicians(
     mut query: Query<(Entity, &mut Clinician)>,
     rules: Res<RunRules>,
@@ -321,20 +328,27 @@ fn step_clinicians(
     };
     let inert = clock.leaver_inert;
     let cells = rules.n_stock_cells();
-    let Ok(iter) = query.contiguous_par_iter_mut() else {
+    let Ok(tables) = query.contiguous_iter_mut() else {
         unreachable!("Clinician is a dense table component")
     };
-    iter.for_each(|(entities, mut clinicians)| {
+    // Each table (there is one: every clinician has the same archetype) is
+    // one contiguous slice, split into chunks stepped on rayon's pool.
+    for (entities, mut clinicians) in tables {
         let slice = clinicians.bypass_change_detection();
-        tallies.0.scope_or(
-            || Tally::new(cells),
-            |tally| {
-                for (c, &e) in slice.iter_mut().zip(entities.iter()) {
-                    step_clinician(rules, inert, c, e, ctx, tally);
-                }
-            },
-        );
-    });
+        slice
+            .par_chunks_mut(CHUNK)
+            .zip(entities.par_chunks(CHUNK))
+            .for_each(|(cs, es)| {
+                tallies.0.scope_or(
+                    || Tally::new(cells),
+                    |tally| {
+                        for (c, &e) in cs.iter_mut().zip(es) {
+                            step_clinician(rules, inert, c, e, ctx, tally);
+                        }
+                    },
+                );
+            });
+    }
 }
 
 fn merge_tallies(
@@ -342,6 +356,8 @@ fn merge_tallies(
     mut ledger: ResMut<MonthLedger>,
     mut history: ResMut<History>,
     mut pending: ResMut<PendingPauses>,
+    mut free: ResMut<FreeSlots>,
+    mut removed: ResMut<RemovedLeavers>,
 ) {
     pending.0.clear();
     let mut durations = Vec::new();
@@ -359,6 +375,17 @@ fn merge_tallies(
         ledger.counters.ccts += t.ccts;
         durations.append(&mut t.durations);
         pending.0.append(&mut t.pause_requests);
+        free.0.append(&mut t.freed);
+        if !t.removed_leavers.is_empty() {
+            let n = ledger.stock.len();
+            if removed.stock.is_empty() {
+                removed.stock = vec![0; n];
+            }
+            let r = &mut *removed;
+            for &cell in &t.removed_leavers {
+                r.stock[cell] += 1;
+            }
+        }
         let n = t.stock.len();
         *t = Tally::new(n);
     }
@@ -437,39 +464,20 @@ fn inflows(world: &mut World) {
         ledger.counters.inflow_applicants[i] += a;
         ledger.counters.starts[i] += s;
     }
-    if !joiners.is_empty() {
-        world.spawn_batch(joiners);
-    }
-}
-
-fn compact(world: &mut World) {
-    let clock = world.resource::<Clock>().clone();
-    if !clock.month.is_multiple_of(12) {
-        return;
-    }
-    let rules = world.resource::<RunRules>().0.clone();
-    let inert = clock.leaver_inert;
-    let mut q = world.query::<(Entity, &Clinician)>();
-    let mut removed = Vec::new();
-    let gone: Vec<Entity> = q
-        .iter(world)
-        .filter(|(_, c)| c.state == State::Gone || (inert && c.state == State::Leaver))
-        .map(|(e, c)| {
-            if c.state == State::Leaver {
-                removed.push(rules.stock_cell(c.grade, c.state, c.region));
-            }
-            e
-        })
-        .collect();
-    if !removed.is_empty() {
-        let n = rules.n_stock_cells();
-        let mut r = world.get_resource_or_insert_with(|| RemovedLeavers { stock: vec![0; n] });
-        for cell in removed {
-            r.stock[cell] += 1;
+    // Joiners take the slots of clinicians who left, then new entities.
+    let mut joiners = joiners.into_iter();
+    while let Some(e) = world.resource_mut::<FreeSlots>().0.pop() {
+        let Some(c) = joiners.next() else {
+            world.resource_mut::<FreeSlots>().0.push(e);
+            break;
+        };
+        if let Some(mut slot) = world.get_mut::<Clinician>(e) {
+            *slot.bypass_change_detection() = c;
         }
     }
-    for e in gone {
-        world.despawn(e);
+    let rest: Vec<Clinician> = joiners.collect();
+    if !rest.is_empty() {
+        world.spawn_batch(rest);
     }
 }
 

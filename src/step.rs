@@ -70,5 +70,14 @@ pub fn step_clinician(
     }
     if before.state != c.state || before.grade != c.grade || before.fte_tenths != c.fte_tenths {
         tally.record(rules, &before, c);
+        // Free the slot of a clinician who can never change again: gone, or
+        // in an inert leaver pool (then still counted in its leaver cell).
+        if c.state == State::Gone || (leaver_inert && c.state == State::Leaver) {
+            if c.state == State::Leaver {
+                tally.removed_leavers.push(rules.stock_cell(c.grade, c.state, c.region));
+                c.state = State::Gone;
+            }
+            tally.freed.push(entity);
+        }
     }
 }

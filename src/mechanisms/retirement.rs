@@ -11,13 +11,10 @@ use super::Ctx;
 /// The state a clinician retires to this month, if any.
 #[inline(always)]
 pub fn retires(rules: &Rules, c: &Clinician, ctx: Ctx) -> Option<State> {
-    let g = &rules.groups[rules.group_of(c.grade) as usize];
-    if c.age_months < g.pension_age_months || (c.state == State::Student && !g.students_retire) {
+    let row = rules.row(c.grade, c.state);
+    if c.age_months < row.retire_from {
         return None;
     }
-    if c.state == State::Leaver && g.retire_to == State::Leaver {
-        return None;
-    }
-    let forced = c.age_months >= g.max_age_months;
-    (forced || fires(ctx.seed, c.id, ctx.month, Purpose::Retirement, g.retire_threshold)).then_some(g.retire_to)
+    let forced = c.age_months >= row.retire_forced;
+    (forced || fires(ctx.seed, c.id, ctx.month, Purpose::Retirement, row.retire_threshold)).then_some(row.retire_to)
 }
