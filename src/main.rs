@@ -133,6 +133,7 @@ fn bench(args: BenchArgs) -> Result<()> {
         sim.step_month();
     }
     let step = t1.elapsed().as_secs_f64();
+    let entities = sim.entities();
     let history = sim.take_history();
     let agent_months: u64 = history.records.iter().map(|r| r.counters.agent_months).sum();
     let counts: serde_json::Map<String, serde_json::Value> = at
@@ -152,6 +153,7 @@ fn bench(args: BenchArgs) -> Result<()> {
         "setup_seconds": setup,
         "agent_months_per_s": agent_months as f64 / step,
         "peak_rss_bytes": peak_rss_bytes(),
+        "entities_at_end": entities,
         "counts": counts,
     });
     println!("{out}");

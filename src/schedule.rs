@@ -122,22 +122,16 @@ impl Simulation {
     /// Builds the initial population and records month 0.
     pub fn new(rules: Arc<Rules>, seed: u64, agents: Option<u64>) -> Simulation {
         init_threads(1);
-        let people = population::synthesise(&rules, seed, agents);
-        let n = people.len() as u64;
         let mut world = World::new();
+        world.spawn_batch(population::population(&rules, seed, agents));
+        let n = world.query::<&Clinician>().iter(&world).len() as u64;
         let cells = rules.n_stock_cells();
         let mut ledger = MonthLedger {
             stock: vec![0; cells],
             fte: vec![0; cells],
             ..Default::default()
         };
-        for c in &people {
-            ledger.transfer(&rules, None, c);
-        }
-        ledger.flows.clear();
         reset_counters(&rules, &mut ledger.counters);
-        let record = ledger.close(0);
-        world.spawn_batch(people);
         world.insert_resource(Clock {
             seed,
             month: 0,
@@ -148,7 +142,7 @@ impl Simulation {
         });
         world.insert_resource(ledger);
         world.insert_resource(History {
-            records: vec![record],
+            records: Vec::new(),
             durations: BTreeMap::new(),
         });
         world.insert_resource(RunRules(rules));
@@ -156,10 +150,18 @@ impl Simulation {
         world.insert_resource(PendingPauses::default());
         world.insert_resource(FreeSlots::default());
         world.insert_resource(RemovedLeavers::default());
-        Simulation {
+        let mut sim = Simulation {
             world,
             schedule: monthly_schedule(),
-        }
+        };
+        // Month 0: the stocks of the initial population, no flows.
+        let (stock, fte) = sim.recount();
+        let mut ledger = sim.world.resource_mut::<MonthLedger>();
+        ledger.stock = stock;
+        ledger.fte = fte;
+        let record = ledger.close(0);
+        sim.world.resource_mut::<History>().records.push(record);
+        sim
     }
 
     /// Runs one month.
@@ -187,6 +189,11 @@ impl Simulation {
         self.world
             .remove_resource::<History>()
             .expect("history exists while the simulation exists")
+    }
+
+    /// Entities in the world (live clinicians plus free slots).
+    pub fn entities(&mut self) -> u64 {
+        self.world.query::<&Clinician>().iter(&self.world).len() as u64
     }
 
     /// The clock.
