@@ -42,12 +42,19 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The PCG stream for one (seed, clinician, month, purpose).
+/// The key of a (seed, month): mixed once, shared by every clinician's
+/// draws in that month (the compiler hoists it out of the monthly loop).
+#[inline(always)]
+pub fn month_key(seed: u64, month: u32) -> u64 {
+    mix64(seed ^ mix64((month as u64).wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// The PCG stream for one (seed, clinician, month, purpose): the state is
+/// the mixed (seed, month) key plus the clinician id, mixed again; the
+/// purpose selects the PCG stream.
 #[inline(always)]
 pub fn stream(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> Pcg32 {
-    let key = ((clinician as u64) << 24) ^ (month as u64);
-    let state = mix64(seed ^ mix64(key.wrapping_add(0x9e37_79b9_7f4a_7c15)));
-    Pcg32::new(state, purpose as u64)
+    Pcg32::new(mix64(month_key(seed, month) ^ clinician as u64), purpose as u64)
 }
 
 /// The first 32-bit draw of a keyed stream.
@@ -60,9 +67,11 @@ pub fn draw_u32(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> u32 
 /// recruitment scheme), so schemes never share draws.
 #[inline(always)]
 pub fn draw_u32_sub(seed: u64, clinician: u32, month: u32, purpose: Purpose, sub: u32) -> u32 {
-    let key = ((clinician as u64) << 24) ^ (month as u64);
-    let state = mix64(seed ^ mix64(key.wrapping_add(0x9e37_79b9_7f4a_7c15)));
-    Pcg32::new(state, purpose as u64 | ((sub as u64 + 1) << 8)).next_u32()
+    Pcg32::new(
+        mix64(month_key(seed, month) ^ clinician as u64),
+        purpose as u64 | ((sub as u64 + 1) << 8),
+    )
+    .next_u32()
 }
 
 /// A uniform in [0, 1) from a keyed stream (32 bits of resolution).
