@@ -57,6 +57,12 @@ pub fn stream(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> Pcg32 
     Pcg32::new(mix64(month_key(seed, month) ^ clinician as u64), purpose as u64)
 }
 
+/// The first 32-bit draw of a keyed stream, given the month key.
+#[inline(always)]
+pub fn draw_keyed(month_key: u64, clinician: u32, purpose: Purpose) -> u32 {
+    Pcg32::new(mix64(month_key ^ clinician as u64), purpose as u64).next_u32()
+}
+
 /// The first 32-bit draw of a keyed stream.
 #[inline(always)]
 pub fn draw_u32(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> u32 {

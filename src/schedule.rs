@@ -4,10 +4,12 @@
 //! 1. `begin_month`     — advance the clock; reset the pause approval year.
 //! 2. `step_clinicians` — in parallel: ageing, retirement, one competing
 //!    hazard draw, time rules (`step::step_clinician`).
-//! 3. `merge_tallies`   — per-thread stocks, flows, durations into the ledger.
+//! 3. `merge_tallies`   — per-thread stock changes, flows, durations and
+//!    freed slots into the ledger.
 //! 4. `approve_pauses`  — OOP Pause approvals up to capacity, in keyed order.
 //! 5. `recruitment`     — calendar-gated, capacity-limited rounds.
-//! 6. `inflows`         — student intakes and international arrivals.
+//! 6. `inflows`         — student intakes and international arrivals, in
+//!    freed slots first.
 //! 7. `close_month`     — the month's accounts go into the history.
 //!
 //! **Architecture invariant:** nothing here does IO; results are returned
@@ -329,10 +331,7 @@ fn step_clinicians(
     tallies: Res<Tallies>,
 ) {
     let rules: &Rules = &rules.0;
-    let ctx = Ctx {
-        seed: clock.seed,
-        month: clock.month,
-    };
+    let ctx = Ctx::new(clock.seed, clock.month);
     let inert = clock.leaver_inert;
     let cells = rules.n_stock_cells();
     let Ok(tables) = query.contiguous_iter_mut() else {
@@ -409,10 +408,7 @@ fn approve_pauses(world: &mut World) {
     }
     requests.sort_unstable_by_key(|r| (r.0, r.1));
     let clock = world.resource::<Clock>().clone();
-    let ctx = Ctx {
-        seed: clock.seed,
-        month: clock.month,
-    };
+    let ctx = Ctx::new(clock.seed, clock.month);
     let left = pause::capacity_left(&rules, clock.pause_used).unwrap_or(u32::MAX) as usize;
     let approved = requests.len().min(left);
     let mut scratch = Tally::default();
@@ -444,10 +440,7 @@ fn recruitment_rounds(world: &mut World) {
     }
     let clock = world.resource::<Clock>().clone();
     let date = rules.start.plus(clock.month);
-    let ctx = Ctx {
-        seed: clock.seed,
-        month: clock.month,
-    };
+    let ctx = Ctx::new(clock.seed, clock.month);
     recruitment::run_rounds(world, &rules, ctx, date.month, date.year);
 }
 

@@ -4,7 +4,7 @@
 //! all hazards: their rates are data in `[[hazard]]`.
 
 use crate::clinician::Clinician;
-use crate::random::{Purpose, draw_u32};
+use crate::random::{Purpose, draw_keyed};
 use crate::rules::{Outcome, Rules};
 
 use super::Ctx;
@@ -16,6 +16,6 @@ pub fn draw<'r>(rules: &'r Rules, c: &Clinician, ctx: Ctx) -> Option<&'r Outcome
     if outcomes.is_empty() {
         return None;
     }
-    let u = draw_u32(ctx.seed, c.id, ctx.month, Purpose::Hazard) as u64;
+    let u = draw_keyed(ctx.key, c.id, Purpose::Hazard) as u64;
     outcomes.iter().find(|o| u < o.cum_threshold)
 }

@@ -24,6 +24,19 @@ pub struct Ctx {
     pub seed: u64,
     /// Month index being stepped (1 = first simulated month).
     pub month: u32,
+    /// `random::month_key(seed, month)`, mixed once for the whole month.
+    pub key: u64,
+}
+
+impl Ctx {
+    /// The context of month `month` of a run with `seed`.
+    pub fn new(seed: u64, month: u32) -> Ctx {
+        Ctx {
+            seed,
+            month,
+            key: crate::random::month_key(seed, month),
+        }
+    }
 }
 
 /// Draws FTE tenths around a mean: floor or ceil of mean x 10, with the

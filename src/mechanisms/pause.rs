@@ -64,7 +64,7 @@ mod tests {
         let rules = tiny_rules("[pause]\ncredit_fraction = 0.5\nmax_months = 12\n");
         let mut c = trainee(&rules, 100);
         let mut t = Tally::new(rules.n_stock_cells());
-        let ctx = Ctx { seed: 1, month: 5 };
+        let ctx = Ctx::new(1, 5);
         let grade = c.grade;
         enter(&rules, &mut c, State::Pause, grade, u16::MAX, ctx, &mut t);
         c.paused_months = 8;

@@ -95,7 +95,7 @@ mod tests {
         let grade = c.grade;
         let mut t = Tally::new(rules.n_stock_cells());
         for m in 1..1000 {
-            advance(rules, &mut c, Ctx { seed: 1, month: m }, &mut t);
+            advance(rules, &mut c, Ctx::new(1, m), &mut t);
             if c.grade != grade {
                 return m;
             }
@@ -119,7 +119,7 @@ mod tests {
         c.progress_tenths = 470;
         c.pathway_start = 3;
         let mut t = Tally::new(rules.n_stock_cells());
-        advance(&rules, &mut c, Ctx { seed: 1, month: 40 }, &mut t);
+        advance(&rules, &mut c, Ctx::new(1, 40), &mut t);
         assert_eq!(c.state, State::Qualified);
         assert_eq!(rules.grades[c.grade as usize].name, "consultant");
         assert_eq!(t.ccts, 1);
@@ -136,11 +136,11 @@ mod tests {
         let mut t = Tally::new(rules.n_stock_cells());
         for m in 1..=11 {
             c.paused_months += 1;
-            advance(&rules, &mut c, Ctx { seed: 1, month: m }, &mut t);
+            advance(&rules, &mut c, Ctx::new(1, m), &mut t);
             assert_eq!(c.state, State::Pause);
         }
         c.paused_months += 1;
-        advance(&rules, &mut c, Ctx { seed: 1, month: 12 }, &mut t);
+        advance(&rules, &mut c, Ctx::new(1, 12), &mut t);
         assert_eq!(c.state, State::Trainee);
     }
 }
