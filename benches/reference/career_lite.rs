@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use careersim::random::{Purpose, draw_u32, threshold};
+use careersim::random::{Purpose, draw_keyed, month_key, threshold};
 use rayon::prelude::*;
 
 /// States, in the spec's order.
@@ -98,7 +98,7 @@ pub fn initial(n: u64) -> Vec<Agent> {
 }
 
 #[inline(always)]
-fn step(a: &mut Agent, seed: u64, month: u32, table: &[[Vec<(u64, u8)>; 5]; 2]) -> bool {
+fn step(a: &mut Agent, month_key: u64, table: &[[Vec<(u64, u8)>; 5]; 2]) -> bool {
     if a.state == LEFT {
         return false;
     }
@@ -109,7 +109,7 @@ fn step(a: &mut Agent, seed: u64, month: u32, table: &[[Vec<(u64, u8)>; 5]; 2]) 
         a.mis = 0;
         return true;
     }
-    let u = draw_u32(seed, a.id, month, Purpose::Hazard) as u64;
+    let u = draw_keyed(month_key, a.id, Purpose::Hazard) as u64;
     if let Some(&(_, to)) = table[a.group as usize][a.state as usize]
         .iter()
         .find(|(thr, _)| u < *thr)
@@ -143,17 +143,17 @@ fn step(a: &mut Agent, seed: u64, month: u32, table: &[[Vec<(u64, u8)>; 5]; 2]) 
 
 /// Steps every agent one month (no inflow); returns the agent-months.
 pub fn step_all(mut agents: Vec<Agent>, seed: u64, month: u32) -> (Vec<Agent>, u64) {
-    let table = hazards();
-    let n = agents
-        .par_chunks_mut(1 << 14)
-        .map(|chunk| {
-            chunk
-                .iter_mut()
-                .map(|a| step(a, seed, month, &table) as u64)
-                .sum::<u64>()
-        })
-        .sum::<u64>();
+    let n = step_month(&mut agents, seed, month, &hazards());
     (agents, n)
+}
+
+/// Steps every agent one month in parallel; returns the agent-months.
+fn step_month(agents: &mut [Agent], seed: u64, month: u32, table: &[[Vec<(u64, u8)>; 5]; 2]) -> u64 {
+    let key = month_key(seed, month);
+    agents
+        .par_chunks_mut(1 << 14)
+        .map(|chunk| chunk.iter_mut().map(|a| step(a, key, table) as u64).sum::<u64>())
+        .sum::<u64>()
 }
 
 /// Counts of agents not Left by `group/State`.
@@ -198,15 +198,7 @@ pub fn run(n: u64, months: u32, seed: u64, at: &[u32]) -> Run {
     let mut step_seconds = 0.0;
     for month in 1..=months {
         let t = Instant::now();
-        agent_months += agents
-            .par_chunks_mut(1 << 14)
-            .map(|chunk| {
-                chunk
-                    .iter_mut()
-                    .map(|a| step(a, seed, month, &table) as u64)
-                    .sum::<u64>()
-            })
-            .sum::<u64>();
+        agent_months += step_month(&mut agents, seed, month, &table);
         let arrivals = [
             ((n as f64 * 0.001).ceil() as u64, 0u8, STUDENT, 228u16),
             ((n as f64 * 0.002).ceil() as u64, 1, STUDENT, 228),
