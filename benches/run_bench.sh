@@ -60,5 +60,6 @@ print(sh("lscpu | grep -E 'Model name|^CPU\\(s\\)|Thread|MHz|L2|L3'"))
 print(sh("rustc -V"))
 print("```")
 PY
+cat benches/notes.md >> "$OUT/README.md.tmp"
 mv "$OUT/README.md.tmp" "$OUT/README.md"
 cat "$OUT/README.md"
