@@ -30,8 +30,6 @@ pub enum Purpose {
     Synthesis = 6,
     /// Second attribute draw at synthesis.
     Synthesis2 = 7,
-    /// Third attribute draw at synthesis.
-    Synthesis3 = 8,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

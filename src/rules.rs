@@ -530,7 +530,7 @@ impl Compiler<'_> {
 
         // Groups.
         let mut groups = Vec::new();
-        for (i, g) in raw.group.iter().enumerate() {
+        for g in &raw.group {
             let k = |f: &str| format!("group.{}.{f}", g.name);
             let pension = self.positive(&k("pension_age_years"), g.pension_age_years)?;
             let max_age = self.positive(&k("max_working_age_years"), g.max_working_age_years)?;
@@ -545,7 +545,6 @@ impl Compiler<'_> {
             if !matches!(retire_to, State::Gone | State::Leaver) {
                 return Err(self.err(k("retire_to"), &g.retire_to, "retirement goes to `gone` or `leaver`"));
             }
-            let _ = i;
             groups.push(Group {
                 name: g.name.clone(),
                 pension_age_months: (pension * 12.0).round() as u16,

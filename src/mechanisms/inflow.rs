@@ -10,7 +10,7 @@ use rand::Rng;
 use super::apportion;
 
 /// Planned places and applicants of an inflow this month, nationally.
-pub fn planned(rules: &Rules, f: &Inflow, calendar_month: u32, year: i32, initial_population: u64) -> (u64, u64) {
+pub fn planned(f: &Inflow, calendar_month: u32, year: i32, initial_population: u64) -> (u64, u64) {
     if let Some(share) = f.per_month_share_of_initial {
         let n = (initial_population as f64 * share).ceil() as u64;
         return (n, n);
@@ -22,7 +22,6 @@ pub fn planned(rules: &Rules, f: &Inflow, calendar_month: u32, year: i32, initia
     let split = |v: f64| apportion(v.round() as u64, &even)[k];
     let places = f.places.as_ref().map_or(0, |s| split(s.at(year)));
     let applicants = f.applicants.as_ref().map_or(places, |s| split(s.at(year)));
-    let _ = rules;
     (places, applicants)
 }
 
@@ -82,7 +81,7 @@ pub fn joiners(
     let mut out = Vec::new();
     let mut counts = Vec::with_capacity(rules.inflows.len());
     for f in &rules.inflows {
-        let (places, applicants) = planned(rules, f, date.month, date.year, initial_population);
+        let (places, applicants) = planned(f, date.month, date.year, initial_population);
         let by_region_places = apportion(places, &rules.region_shares);
         let by_region_apps = apportion(applicants, &rules.region_shares);
         let mut starts = 0;
