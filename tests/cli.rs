@@ -294,7 +294,8 @@ fn career_lite_is_deterministic_across_threads_with_recycled_slots() {
         ]);
         assert!(out.status.success());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(v["agent_months"].as_u64().unwrap() > 30_000 * 39, "{v}");
+        // Leaving and retirement cannot halve the population in 40 months.
+        assert!(v["agent_months"].as_u64().unwrap() > 30_000 * 40 / 2, "{v}");
         (v["counts"].clone(), v["agent_months"].clone())
     };
     assert_eq!(bench("1"), bench("2"));
