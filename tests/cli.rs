@@ -300,3 +300,23 @@ fn career_lite_is_deterministic_across_threads_with_recycled_slots() {
     };
     assert_eq!(bench("1"), bench("2"));
 }
+
+#[test]
+fn fixture_files_valid_invalid_malformed_missing() {
+    let check = |name: &str, ok: bool, expect: &[&str]| {
+        let out = careersim(&["validate", fixture(name).to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.success(), ok, "{name}: {text}");
+        for e in expect {
+            assert!(text.contains(e), "{name}: lacks `{e}`: {text}");
+        }
+    };
+    check("valid_small.toml", true, &["valid", "12 hazards"]);
+    check(
+        "invalid_probability.toml",
+        false,
+        &["invalid_probability.toml", "hazard.nurse_leaving.annual_rate", "1.2"],
+    );
+    check("malformed.toml", false, &["malformed.toml", "line 3"]);
+    check("missing.toml", false, &["missing.toml", "cannot read"]);
+}
