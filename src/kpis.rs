@@ -65,10 +65,8 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
                 leavers[rules.group_of(g) as usize] += n as u64;
             }
         }
-        if let (Some((_, fs, _)), Some((g, State::Returner, _))) = (f, t)
-            && matches!(fs, State::Pause | State::Leaver | State::Trainee | State::Qualified)
-            && fs != State::Returner
-        {
+        // Returns through support: from pause (SuppoRTT) or the leaver pool.
+        if let (Some((_, State::Pause | State::Leaver, _)), Some((g, State::Returner, _))) = (f, t) {
             if rules.grades[g as usize].kind == GradeKind::Training {
                 supportt += n as u64;
             } else {
