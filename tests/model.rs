@@ -262,3 +262,40 @@ fn carried_stocks_equal_a_recount_of_the_world_every_month() {
         }
     }
 }
+
+#[test]
+fn returner_and_pause_kpis_match_the_flows_file() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("o");
+    let out = careersim(&[
+        "run",
+        fixture("valid_small.toml").to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let (_, kpis) = read_csv(&dir.join("kpis.csv"));
+    let kpi = |name: &str| -> f64 {
+        kpis.iter()
+            .filter(|r| r[2] == name)
+            .map(|r| r[3].parse::<f64>().unwrap())
+            .sum()
+    };
+    let (_, flows) = read_csv(&dir.join("flows.csv"));
+    let count = |pred: &dyn Fn(&Vec<String>) -> bool| -> f64 {
+        flows
+            .iter()
+            .filter(|r| pred(r))
+            .map(|r| r[9].parse::<f64>().unwrap())
+            .sum()
+    };
+    let training = |g: &str| g == "foundation" || g == "specialty";
+    let supportt = count(&|r| training(&r[3]) && (r[4] == "pause" || r[4] == "leaver") && r[7] == "returner");
+    let rtp = count(&|r| !training(&r[3]) && (r[4] == "pause" || r[4] == "leaver") && r[7] == "returner");
+    let from_pause = count(&|r| r[4] == "pause" && !["pause", "leaver", "gone"].contains(&r[7].as_str()));
+    assert!(supportt > 0.0 && rtp > 0.0 && from_pause > 0.0);
+    assert_eq!(kpi("supportt_returners"), supportt);
+    assert_eq!(kpi("rtp_returners"), rtp);
+    assert_eq!(kpi("returns_from_pause"), from_pause);
+}
