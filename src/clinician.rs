@@ -27,7 +27,7 @@ pub enum State {
     /// Employed after training, at some FTE.
     Qualified = 7,
     /// Permanently gone (retired, died, dropped out of a course). Never
-    /// written as a stock; removed from the world at the next compaction.
+    /// written as a stock; its entity slot is reused for the next joiner.
     Gone = 8,
 }
 

@@ -58,8 +58,8 @@ pub struct Clock {
 #[derive(Resource, Default)]
 pub struct Tallies(pub Parallel<Tally>);
 
-/// Inert leavers removed from the world at compaction: they can never
-/// change again, so they live on only as counts (still in every stock).
+/// Inert leavers whose slots were freed for joiners: they can never change
+/// again, so they live on only as counts (still in every stock).
 #[derive(Resource, Clone, Default)]
 pub struct RemovedLeavers {
     /// Headcount per stock cell.

@@ -6,17 +6,6 @@ use common::*;
 
 const RESULT_FILES: [&str; 4] = ["monthly.csv", "flows.csv", "kpis.csv", "distributions.csv"];
 
-fn run_to(dir: &std::path::Path, extra: &[&str]) {
-    let mut args = vec!["run", "--quiet", "--out", dir.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let out = careersim(&args);
-    assert!(
-        out.status.success(),
-        "run failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn outputs_are_byte_identical_for_one_and_two_threads() {
     let tmp = tempdir();

@@ -17,6 +17,18 @@ pub fn careersim(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// Runs `careersim run --quiet --out DIR ARGS...` and asserts it succeeded.
+pub fn run_to(dir: &Path, extra: &[&str]) {
+    let mut args = vec!["run", "--quiet", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = careersim(&args);
+    assert!(
+        out.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A fresh temporary directory.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
