@@ -123,10 +123,6 @@ fn leaver_inert(rules: &Rules) -> bool {
 impl Simulation {
     /// Builds the initial population and records month 0.
     pub fn new(rules: Arc<Rules>, seed: u64, agents: Option<u64>) -> Simulation {
-        init_threads(1);
-        let mut world = World::new();
-        world.spawn_batch(population::population(&rules, seed, agents));
-        let n = world.query::<&Clinician>().iter(&world).len() as u64;
         let cells = rules.n_stock_cells();
         let mut ledger = MonthLedger {
             stock: vec![0; cells],
@@ -134,28 +130,24 @@ impl Simulation {
             ..Default::default()
         };
         reset_counters(&rules, &mut ledger.counters);
-        world.insert_resource(Clock {
+        let clock = Clock {
             seed,
             month: 0,
-            next_id: n as u32,
-            initial_population: n,
+            next_id: 0,
+            initial_population: 0,
             pause_used: 0,
             leaver_inert: leaver_inert(&rules),
-        });
-        world.insert_resource(ledger);
-        world.insert_resource(History {
+        };
+        let history = History {
             records: Vec::new(),
             durations: BTreeMap::new(),
-        });
-        world.insert_resource(RunRules(rules));
-        world.insert_resource(Tallies::default());
-        world.insert_resource(PendingPauses::default());
-        world.insert_resource(FreeSlots::default());
-        world.insert_resource(RemovedLeavers::default());
-        let mut sim = Simulation {
-            world,
-            schedule: monthly_schedule(),
         };
+        let population = population::population(&rules, seed, agents);
+        let mut sim = Simulation::with_population(rules.clone(), clock, ledger, history, Vec::new(), population);
+        let n = sim.entities();
+        let mut clock = sim.world.resource_mut::<Clock>();
+        clock.next_id = n as u32;
+        clock.initial_population = n;
         // Month 0: the stocks of the initial population, no flows.
         let (stock, fte) = sim.recount();
         let mut ledger = sim.world.resource_mut::<MonthLedger>();
@@ -164,6 +156,34 @@ impl Simulation {
         let record = ledger.close(0);
         sim.world.resource_mut::<History>().records.push(record);
         sim
+    }
+
+    /// Sets up resources and the schedule first, then spawns the clinicians
+    /// in one exactly-sized batch: any entity bevy creates after the batch
+    /// (resources, systems) would double its per-entity storage, and the
+    /// copy would raise peak memory by about a third.
+    fn with_population(
+        rules: Arc<Rules>,
+        clock: Clock,
+        ledger: MonthLedger,
+        history: History,
+        removed: Vec<u32>,
+        clinicians: impl IntoIterator<Item = Clinician>,
+    ) -> Simulation {
+        init_threads(1);
+        let mut world = World::new();
+        world.insert_resource(RemovedLeavers { stock: removed });
+        world.insert_resource(clock);
+        world.insert_resource(ledger);
+        world.insert_resource(history);
+        world.insert_resource(RunRules(rules));
+        world.insert_resource(Tallies::default());
+        world.insert_resource(PendingPauses::default());
+        world.insert_resource(FreeSlots::default());
+        let mut schedule = monthly_schedule();
+        schedule.initialize(&mut world).expect("the monthly schedule is well formed");
+        world.spawn_batch(clinicians);
+        Simulation { world, schedule }
     }
 
     /// Runs one month.
@@ -248,9 +268,7 @@ impl Simulation {
 
     /// Restores a simulation from a snapshot made with the same rules.
     pub fn restore(rules: Arc<Rules>, snap: Snapshot) -> Result<Simulation, crate::error::SnapshotError> {
-        init_threads(1);
         let (clock, clinicians, removed, history) = snap.into_parts(&rules)?;
-        let mut world = World::new();
         let cells = rules.n_stock_cells();
         let last = history.records.last().cloned();
         let mut ledger = MonthLedger {
@@ -262,19 +280,7 @@ impl Simulation {
             ledger.stock = r.stock;
             ledger.fte = r.fte;
         }
-        world.spawn_batch(clinicians);
-        world.insert_resource(RemovedLeavers { stock: removed });
-        world.insert_resource(clock);
-        world.insert_resource(ledger);
-        world.insert_resource(history);
-        world.insert_resource(RunRules(rules));
-        world.insert_resource(Tallies::default());
-        world.insert_resource(PendingPauses::default());
-        world.insert_resource(FreeSlots::default());
-        Ok(Simulation {
-            world,
-            schedule: monthly_schedule(),
-        })
+        Ok(Simulation::with_population(rules, clock, ledger, history, removed, clinicians))
     }
 }
 
