@@ -91,10 +91,10 @@ pub fn threshold(p: f64) -> u64 {
     (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
 }
 
-/// Bernoulli draw with a precomputed threshold.
+/// Bernoulli draw with a precomputed threshold, given the month key.
 #[inline(always)]
-pub fn fires(seed: u64, clinician: u32, month: u32, purpose: Purpose, thr: u64) -> bool {
-    (draw_u32(seed, clinician, month, purpose) as u64) < thr
+pub fn fires(month_key: u64, clinician: u32, purpose: Purpose, thr: u64) -> bool {
+    (draw_keyed(month_key, clinician, purpose) as u64) < thr
 }
 
 #[cfg(test)]
