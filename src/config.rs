@@ -73,6 +73,12 @@ pub struct RawModel {
     /// Age band boundaries in years, ascending; hazards may be limited to bands.
     #[serde(default)]
     pub age_bands_years: Vec<f64>,
+    /// Simulate a 1-in-k sample (k >= 1): every absolute count in the config
+    /// (stocks, intakes, applicants, posts, pause capacity) is divided by k;
+    /// rates and shares are unchanged. Outputs in the series vocabulary are
+    /// scaled back by k. Used by calibration to afford thousands of runs.
+    #[serde(default)]
+    pub population_scale: Option<f64>,
 }
 
 /// `[[region]]`.

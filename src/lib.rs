@@ -19,6 +19,7 @@ pub mod population;
 pub mod random;
 pub mod rules;
 pub mod schedule;
+pub mod series;
 pub mod snapshot;
 pub mod step;
 

@@ -126,7 +126,9 @@ mod tests {
         assert!((u32::MAX as u64) < threshold(1.0));
         let n = 100_000u32;
         let thr = threshold(0.1);
-        let k = (0..n).filter(|&i| fires(month_key(3, 2), i, Purpose::Apply, thr)).count() as f64;
+        let k = (0..n)
+            .filter(|&i| fires(month_key(3, 2), i, Purpose::Apply, thr))
+            .count() as f64;
         let se = (0.1 * 0.9 * n as f64).sqrt();
         assert!((k - 10_000.0).abs() < 4.0 * se, "k {k}");
     }

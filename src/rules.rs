@@ -245,6 +245,8 @@ pub struct Rules {
     pub seed: u64,
     /// FNV-1a hash of the canonical config.
     pub config_hash: u64,
+    /// Population scale k (a 1-in-k sample; 1 = full population).
+    pub population_scale: f64,
     /// Region names.
     pub regions: Vec<String>,
     /// Region shares.
@@ -354,12 +356,23 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// Builds validated rules from a raw config; `file` names the source in errors
 /// and `canonical` is the config text the hash is computed from.
 pub fn compile(file: &str, raw: &RawConfig, canonical: &str) -> Result<Rules, ConfigError> {
-    Compiler { file, raw }.compile(fnv1a(canonical.as_bytes()))
+    let scale = raw.model.population_scale.unwrap_or(1.0);
+    if !scale.is_finite() || scale < 1.0 {
+        return Err(ConfigError::Invalid {
+            file: file.into(),
+            key: "model.population_scale".into(),
+            value: fmt_num(scale),
+            message: "must be a number >= 1 (simulate a 1-in-k sample)".into(),
+        });
+    }
+    Compiler { file, raw, scale }.compile(fnv1a(canonical.as_bytes()))
 }
 
 struct Compiler<'a> {
     file: &'a str,
     raw: &'a RawConfig,
+    /// Population scale k: absolute counts are divided by it.
+    scale: f64,
 }
 
 fn fmt_num(v: f64) -> String {
@@ -464,7 +477,7 @@ impl Compiler<'_> {
         }
         Ok(Series {
             first_year,
-            values: years.into_iter().map(|p| p.1).collect(),
+            values: years.into_iter().map(|p| p.1 / self.scale).collect(),
         })
     }
 
@@ -938,7 +951,7 @@ impl Compiler<'_> {
             Some(c) if !c.is_finite() || c < 0.0 => {
                 return Err(self.err("pause.approval_capacity_per_year", fmt_num(c), "must be >= 0"));
             }
-            Some(c) => Some(c.round() as u32),
+            Some(c) => Some((c / self.scale).round() as u32),
             None => None,
         };
         let pause = PauseRules {
@@ -991,6 +1004,7 @@ impl Compiler<'_> {
             months: raw.model.months,
             seed: raw.model.seed,
             config_hash,
+            population_scale: self.scale,
             regions,
             region_shares,
             groups,
@@ -1137,7 +1151,7 @@ impl Compiler<'_> {
                     stocks.push(Stock {
                         grade,
                         state,
-                        headcount: s.headcount.round() as u64,
+                        headcount: (s.headcount / self.scale).round() as u64,
                         age_months: self.age_range(&k("age_years"), s.age_years)?,
                         female_threshold: threshold(self.prob(&k("share_female"), s.share_female)?),
                         fte_mean: s.fte_mean,
@@ -1209,7 +1223,7 @@ impl Compiler<'_> {
                     return Err(self.err("initial.age_months_span", 0, "must be positive"));
                 }
                 Ok(Initial::Lattice(Lattice {
-                    agents: init.agents.unwrap_or(0),
+                    agents: (init.agents.unwrap_or(0) as f64 / self.scale).round() as u64,
                     groups: gws,
                     states: sws,
                     grade_of,

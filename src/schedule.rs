@@ -181,7 +181,9 @@ impl Simulation {
         world.insert_resource(PendingPauses::default());
         world.insert_resource(FreeSlots::default());
         let mut schedule = monthly_schedule();
-        schedule.initialize(&mut world).expect("the monthly schedule is well formed");
+        schedule
+            .initialize(&mut world)
+            .expect("the monthly schedule is well formed");
         world.spawn_batch(clinicians);
         Simulation { world, schedule }
     }
@@ -280,7 +282,9 @@ impl Simulation {
             ledger.stock = r.stock;
             ledger.fte = r.fte;
         }
-        Ok(Simulation::with_population(rules, clock, ledger, history, removed, clinicians))
+        Ok(Simulation::with_population(
+            rules, clock, ledger, history, removed, clinicians,
+        ))
     }
 }
 

@@ -1,0 +1,416 @@
+//! The output series vocabulary: stable names for model outputs that
+//! published figures are matched to (calibration targets, hindcasts,
+//! scenario tables). A name is `measure.scope`, e.g. `fte.nurse`,
+//! `rate.leaver.gp`, `share.ltft.doctor_in_training`,
+//! `count.acceptances.gp_training`. The README lists every measure.
+//!
+//! Values are computed from the monthly records alone (stocks and flows), at
+//! monthly grain (the month itself) or annual grain (the twelve months ending
+//! at the month, for flows; the month-end snapshot, for stocks). Counts and
+//! FTE are scaled back by the population scale; shares and rates are not.
+
+use crate::clinician::State;
+use crate::ledger::{MonthRecord, flow_cells};
+use crate::mechanisms::leaving::{is_employed, is_leaving};
+use crate::rules::{GradeKind, Rules};
+
+/// Which clinicians a measure covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everyone.
+    All,
+    /// A staff group (`doctor`, `nurse`, ...).
+    Group(u8),
+    /// The training grades of a group (`doctor_in_training`).
+    TrainingOf(u8),
+    /// Every training grade (`in_training`).
+    AnyTraining,
+    /// One grade (`consultant`, `gp_training`, ...).
+    Grade(u8),
+}
+
+impl Scope {
+    fn parse(rules: &Rules, s: &str) -> Option<Scope> {
+        match s {
+            "all" => return Some(Scope::All),
+            "in_training" => return Some(Scope::AnyTraining),
+            _ => {}
+        }
+        if let Some(g) = rules.group_index(s) {
+            return Some(Scope::Group(g));
+        }
+        if let Some(g) = s.strip_suffix("_in_training").and_then(|g| rules.group_index(g)) {
+            return Some(Scope::TrainingOf(g));
+        }
+        rules.grade_index(s).map(Scope::Grade)
+    }
+
+    /// Whether a grade is covered.
+    pub fn covers(self, rules: &Rules, grade: u8) -> bool {
+        let g = &rules.grades[grade as usize];
+        match self {
+            Scope::All => true,
+            Scope::Group(x) => g.group == x,
+            Scope::TrainingOf(x) => g.group == x && g.kind == GradeKind::Training,
+            Scope::AnyTraining => g.kind == GradeKind::Training,
+            Scope::Grade(x) => grade == x,
+        }
+    }
+}
+
+/// A measure of the vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// `headcount.<scope>`: clinicians in NHS employment (trainee, LTFT,
+    /// qualified, returner) at the month end.
+    Headcount(Scope),
+    /// `fte.<scope>`: their full-time equivalent.
+    Fte(Scope),
+    /// `share.ltft.<scope>`: LTFT trainees / all trainees in training grades.
+    ShareLtft(Scope),
+    /// `share.pause.<scope>`: trainees on pause / trainees incl. pause.
+    SharePause(Scope),
+    /// `rate.leaver.<scope>`: exits from active service over the period /
+    /// mean employed headcount at the starts of its months.
+    RateLeaver(Scope),
+    /// `count.leavers.<scope>`: exits from active service over the period.
+    CountLeavers(Scope),
+    /// `count.joiners.<scope>`: entries into employment from outside,
+    /// from study, from the leaver pool or from overseas recruitment.
+    CountJoiners(Scope),
+    /// `count.intl_joiners.<scope>`: entries into employment from the
+    /// overseas-recruit state (registration/OSCE passed).
+    CountIntlJoiners(Scope),
+    /// `count.starts.<inflow>`: starts of a configured intake.
+    CountStarts(usize),
+    /// `count.acceptances.<scheme>`: posts filled by a recruitment scheme.
+    CountAcceptances(usize),
+    /// `rate.fill.<scheme>`: posts filled / posts offered.
+    RateFill(usize),
+    /// `share.noncompletion.<grade>`: of those leaving a course or
+    /// programme grade over the period, the share who left the NHS rather
+    /// than completing or moving grade (equals cohort attrition in a steady
+    /// state).
+    ShareNoncompletion(u8),
+    /// `count.ccts.all`: certificates of completion of training awarded.
+    CountCcts,
+}
+
+/// The time grain of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    /// The month itself.
+    Month,
+    /// The twelve months ending at the month (flows); the month-end
+    /// snapshot (stocks).
+    Year,
+}
+
+impl Grain {
+    /// Parses `month` or `year`.
+    pub fn parse(s: &str) -> Option<Grain> {
+        match s {
+            "month" => Some(Grain::Month),
+            "year" => Some(Grain::Year),
+            _ => None,
+        }
+    }
+}
+
+/// The measures, with their scope kind, for documentation and errors.
+pub const VOCABULARY: &[(&str, &str)] = &[
+    ("headcount", "scope"),
+    ("fte", "scope"),
+    ("share.ltft", "scope"),
+    ("share.pause", "scope"),
+    ("rate.leaver", "scope"),
+    ("count.leavers", "scope"),
+    ("count.joiners", "scope"),
+    ("count.intl_joiners", "scope"),
+    ("count.starts", "inflow"),
+    ("count.acceptances", "recruitment scheme"),
+    ("rate.fill", "recruitment scheme"),
+    ("share.noncompletion", "grade"),
+    ("count.ccts", "all"),
+];
+
+/// A parsed series name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesId {
+    /// The name as written.
+    pub name: String,
+    /// What it measures.
+    pub measure: Measure,
+}
+
+impl SeriesId {
+    /// Parses a series name against the rules (scopes name groups, grades,
+    /// inflows or schemes of this config).
+    pub fn parse(rules: &Rules, name: &str) -> Result<SeriesId, String> {
+        let (family, arg) = VOCABULARY
+            .iter()
+            .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
+            .max_by_key(|(f, _)| f.len())
+            .ok_or_else(|| {
+                let known: Vec<&str> = VOCABULARY.iter().map(|v| v.0).collect();
+                format!(
+                    "unknown series; a series is <measure>.<scope> with measure one of {}",
+                    known.join(", ")
+                )
+            })?;
+        let scope = || {
+            Scope::parse(rules, arg).ok_or_else(|| {
+                format!("unknown scope `{arg}` (all, in_training, a group, <group>_in_training or a grade)")
+            })
+        };
+        let inflow = || {
+            rules
+                .inflows
+                .iter()
+                .position(|f| f.name == arg)
+                .ok_or_else(|| format!("unknown inflow `{arg}`"))
+        };
+        let scheme = || {
+            rules
+                .schemes
+                .iter()
+                .position(|s| s.name == arg)
+                .ok_or_else(|| format!("unknown recruitment scheme `{arg}`"))
+        };
+        let measure = match family {
+            "headcount" => Measure::Headcount(scope()?),
+            "fte" => Measure::Fte(scope()?),
+            "share.ltft" => Measure::ShareLtft(scope()?),
+            "share.pause" => Measure::SharePause(scope()?),
+            "rate.leaver" => Measure::RateLeaver(scope()?),
+            "count.leavers" => Measure::CountLeavers(scope()?),
+            "count.joiners" => Measure::CountJoiners(scope()?),
+            "count.intl_joiners" => Measure::CountIntlJoiners(scope()?),
+            "count.starts" => Measure::CountStarts(inflow()?),
+            "count.acceptances" => Measure::CountAcceptances(scheme()?),
+            "rate.fill" => Measure::RateFill(scheme()?),
+            "share.noncompletion" => {
+                Measure::ShareNoncompletion(rules.grade_index(arg).ok_or_else(|| format!("unknown grade `{arg}`"))?)
+            }
+            "count.ccts" if arg == "all" => Measure::CountCcts,
+            _ => return Err(format!("`{family}` takes the scope `all` only")),
+        };
+        Ok(SeriesId {
+            name: name.to_string(),
+            measure,
+        })
+    }
+
+    /// The family of a series, for error summaries: the name without its scope.
+    pub fn family(&self) -> &str {
+        self.name.rsplit_once('.').map_or(&self.name, |(f, _)| f)
+    }
+
+    /// Whether the value is a count or FTE (scaled by the population scale).
+    pub fn is_extensive(&self) -> bool {
+        !matches!(
+            self.measure,
+            Measure::ShareLtft(_)
+                | Measure::SharePause(_)
+                | Measure::RateLeaver(_)
+                | Measure::RateFill(_)
+                | Measure::ShareNoncompletion(_)
+        )
+    }
+
+    /// Whether the value is a stock (a month-end snapshot) rather than a flow.
+    pub fn is_stock(&self) -> bool {
+        matches!(
+            self.measure,
+            Measure::Headcount(_) | Measure::Fte(_) | Measure::ShareLtft(_) | Measure::SharePause(_)
+        )
+    }
+
+    /// The first month index at which a value exists at this grain.
+    pub fn first_month(&self, grain: Grain) -> usize {
+        match (self.is_stock(), grain) {
+            (true, _) => 0,
+            (false, Grain::Month) => 1,
+            (false, Grain::Year) => 12,
+        }
+    }
+
+    /// The value at month index `month` (records[0] is month 0), or `None`
+    /// when the records do not reach it or the ratio is undefined.
+    pub fn value(&self, rules: &Rules, records: &[MonthRecord], month: usize, grain: Grain) -> Option<f64> {
+        if month >= records.len() || month < self.first_month(grain) {
+            return None;
+        }
+        let scale = rules.population_scale;
+        let window = match grain {
+            Grain::Month => month..=month,
+            Grain::Year => month - 11..=month,
+        };
+        let rec = &records[month];
+        let v = match self.measure {
+            Measure::Headcount(sc) => stock_sum(rules, rec, sc, is_employed) as f64 * scale,
+            Measure::Fte(sc) => {
+                let mut tenths = 0u64;
+                for (cell, &f) in rec.fte.iter().enumerate() {
+                    let (g, s, _) = rules.cell_parts(cell);
+                    if is_employed(s) && sc.covers(rules, g) {
+                        tenths += f;
+                    }
+                }
+                tenths as f64 / 10.0 * scale
+            }
+            Measure::ShareLtft(sc) => {
+                let sc = training_only(sc);
+                let ltft = stock_sum(rules, rec, sc, |s| s == State::Ltft);
+                let all = stock_sum(rules, rec, sc, |s| matches!(s, State::Trainee | State::Ltft));
+                ratio(ltft, all)?
+            }
+            Measure::SharePause(sc) => {
+                let sc = training_only(sc);
+                let pause = stock_sum(rules, rec, sc, |s| s == State::Pause);
+                let all = stock_sum(rules, rec, sc, |s| {
+                    matches!(s, State::Trainee | State::Ltft | State::Pause)
+                });
+                ratio(pause, all)?
+            }
+            Measure::RateLeaver(sc) => {
+                let leavers = flow_sum(rules, &records[window.clone()], |f, t| leaves(rules, sc, f, t));
+                let n = window.clone().count() as f64;
+                let mean = window
+                    .map(|m| stock_sum(rules, &records[m - 1], sc, is_employed) as f64)
+                    .sum::<f64>()
+                    / n;
+                if mean <= 0.0 {
+                    return None;
+                }
+                leavers as f64 / mean
+            }
+            Measure::CountLeavers(sc) => {
+                flow_sum(rules, &records[window], |f, t| leaves(rules, sc, f, t)) as f64 * scale
+            }
+            Measure::CountJoiners(sc) => {
+                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| match (f, t) {
+                    (_, Some((g, ts))) if is_employed(ts) && sc.covers(rules, g) => match f {
+                        None => true,
+                        Some((_, fs)) => matches!(fs, State::Student | State::Leaver | State::OverseasRecruit),
+                    },
+                    _ => false,
+                };
+                flow_sum(rules, &records[window], joins) as f64 * scale
+            }
+            Measure::CountIntlJoiners(sc) => {
+                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
+                flow_sum(rules, &records[window], joins) as f64 * scale
+            }
+            Measure::CountStarts(i) => records[window].iter().map(|r| r.counters.starts[i] as f64).sum::<f64>() * scale,
+            Measure::CountAcceptances(i) => {
+                records[window]
+                    .iter()
+                    .map(|r| r.counters.posts_filled[i] as f64)
+                    .sum::<f64>()
+                    * scale
+            }
+            Measure::RateFill(i) => {
+                let rs = &records[window];
+                let filled: u64 = rs.iter().map(|r| r.counters.posts_filled[i] as u64).sum();
+                let offered: u64 = rs.iter().map(|r| r.counters.posts_offered[i] as u64).sum();
+                ratio(filled, offered)?
+            }
+            Measure::ShareNoncompletion(grade) => {
+                let rs = &records[window];
+                let out_of_grade = |f: Option<(u8, State)>| f.is_some_and(|(g, _)| g == grade);
+                let left = flow_sum(rules, rs, |f, t| {
+                    out_of_grade(f) && (t.is_none() || t.is_some_and(|(_, s)| s == State::Leaver))
+                });
+                let moved = flow_sum(rules, rs, |f, t| {
+                    out_of_grade(f) && t.is_some_and(|(g, s)| g != grade && s != State::Leaver)
+                });
+                ratio(left, left + moved)?
+            }
+            Measure::CountCcts => records[window].iter().map(|r| r.counters.ccts as f64).sum::<f64>() * scale,
+        };
+        Some(v)
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// LTFT and pause shares are over training grades: a group scope narrows
+/// to its training grades.
+fn training_only(sc: Scope) -> Scope {
+    match sc {
+        Scope::Group(g) => Scope::TrainingOf(g),
+        Scope::All => Scope::AnyTraining,
+        other => other,
+    }
+}
+
+fn stock_sum(rules: &Rules, rec: &MonthRecord, sc: Scope, state: impl Fn(State) -> bool) -> u64 {
+    let mut n = 0u64;
+    for (cell, &k) in rec.stock.iter().enumerate() {
+        if k == 0 {
+            continue;
+        }
+        let (g, s, _) = rules.cell_parts(cell);
+        if state(s) && sc.covers(rules, g) {
+            n += k as u64;
+        }
+    }
+    n
+}
+
+fn flow_sum(
+    rules: &Rules,
+    records: &[MonthRecord],
+    keep: impl Fn(Option<(u8, State)>, Option<(u8, State)>) -> bool,
+) -> u64 {
+    let part = |c: Option<usize>| {
+        c.map(|c| {
+            let (g, s, _) = rules.cell_parts(c);
+            (g, s)
+        })
+    };
+    let mut n = 0u64;
+    for r in records {
+        for &(key, k) in &r.flows {
+            let (f, t) = flow_cells(key);
+            if keep(part(f), part(t)) {
+                n += k as u64;
+            }
+        }
+    }
+    n
+}
+
+fn leaves(rules: &Rules, sc: Scope, f: Option<(u8, State)>, t: Option<(u8, State)>) -> bool {
+    match f {
+        Some((g, fs)) => sc.covers(rules, g) && is_leaving(Some(fs), t.map(|t| t.1)),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::tiny_rules;
+
+    #[test]
+    fn names_parse_against_the_rules() {
+        let rules = tiny_rules("");
+        let g = rules.grades[0].name.clone();
+        let grp = rules.groups[0].name.clone();
+        assert!(SeriesId::parse(&rules, &format!("fte.{grp}")).is_ok());
+        assert!(SeriesId::parse(&rules, &format!("headcount.{g}")).is_ok());
+        assert!(SeriesId::parse(&rules, &format!("rate.leaver.{grp}")).is_ok());
+        assert!(SeriesId::parse(&rules, "count.ccts.all").is_ok());
+        let e = SeriesId::parse(&rules, "fte.astronauts").unwrap_err();
+        assert!(e.contains("unknown scope `astronauts`"), "{e}");
+        let e = SeriesId::parse(&rules, "wellbeing.nurse").unwrap_err();
+        assert!(e.contains("unknown series"), "{e}");
+        let id = SeriesId::parse(&rules, &format!("rate.leaver.{grp}")).unwrap();
+        assert_eq!(id.family(), "rate.leaver");
+        assert!(!id.is_extensive());
+    }
+}
