@@ -517,6 +517,30 @@ pub fn apply_override(tree: &mut toml::Table, source: &str, kv: &str) -> Result<
     })
 }
 
+/// The value at a dotted path (the `--set` syntax), if the config has one.
+pub fn get_path<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value> {
+    let segments: Vec<&str> = key.split('.').collect();
+    let mut cur: &toml::Value = table.get(segments[0])?;
+    let mut i = 1;
+    while i < segments.len() {
+        let seg = segments[i];
+        cur = match cur {
+            toml::Value::Table(t) => t.get(seg)?,
+            toml::Value::Array(items) => {
+                let idx = seg.parse::<usize>().ok().or_else(|| {
+                    items
+                        .iter()
+                        .position(|it| it.get("name").and_then(|n| n.as_str()) == Some(seg))
+                })?;
+                items.get(idx)?
+            }
+            _ => return None,
+        };
+        i += 1;
+    }
+    Some(cur)
+}
+
 /// Sets `value` at `path` below `table`; an array segment is followed by an
 /// index or an element `name`.
 fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value) -> Result<(), String> {

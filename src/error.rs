@@ -59,3 +59,34 @@ pub enum SnapshotError {
         expected: String,
     },
 }
+
+/// A calibration or comparison input (targets, free parameters, parameter
+/// overlays, scenario files) that cannot be used. Names file, line and field.
+#[derive(Debug, Error)]
+pub enum InputError {
+    /// One field of one row or entry is wrong.
+    #[error("{file}:{line}: field `{field}` = {value:?}: {message}")]
+    Field {
+        /// Path of the file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// Column or key.
+        field: String,
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The file as a whole is unusable (unreadable, malformed, empty).
+    #[error("{file}: {message}")]
+    File {
+        /// Path of the file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The config with these inputs applied is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod calibration;
 pub mod clinician;
 pub mod config;
 pub mod error;

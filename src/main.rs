@@ -10,9 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use careersim::calendar::YearMonth;
 use careersim::config::ConfigSource;
-use careersim::load::baseline_source;
 use careersim::output::{Manifest, run_files, write_dir_atomically};
 use careersim::{Simulation, load_rules};
+
+mod cli;
+use cli::{base_overrides, source};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,10 @@ enum Command {
     /// Time the engine on a workload (default: the embedded career-lite) and
     /// print one JSON object.
     Bench(BenchArgs),
+    /// Fit free parameters to published figures (ABC-SMC or Nelder-Mead).
+    Calibrate(cli::calibrate::CalibrateArgs),
+    /// Compare replicated runs with observed figures over a period.
+    Hindcast(cli::calibrate::HindcastArgs),
     /// Check a config without running it.
     Validate {
         /// Config file.
@@ -61,6 +67,9 @@ struct RunArgs {
     /// Output directory (default results/<config-name>-<seed>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Parameter overlay, e.g. a calibration's best.toml (applied before --set).
+    #[arg(long)]
+    params: Option<PathBuf>,
     /// Override any config key: `--set hazard.nurse_leaving.annual_rate=0.08`.
     #[arg(long = "set")]
     set: Vec<String>,
@@ -160,19 +169,12 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn source(config: &Option<PathBuf>) -> Result<ConfigSource> {
-    Ok(match config {
-        Some(p) => ConfigSource::read(p)?,
-        None => baseline_source(),
-    })
-}
-
 fn run(args: RunArgs) -> Result<()> {
     if args.threads == 0 {
         bail!("--threads must be at least 1");
     }
     let src = source(&args.config)?;
-    let mut overrides = args.set.clone();
+    let mut overrides = base_overrides(&src, &args.params, &args.set)?;
     if let Some(s) = &args.start {
         YearMonth::parse(s).with_context(|| format!("--start {s}: expected YYYY-MM"))?;
         overrides.push(format!("model.start=\"{s}\""));
@@ -286,6 +288,8 @@ fn real_main() -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Bench(args) => bench(args),
+        Command::Calibrate(args) => cli::calibrate::calibrate(args),
+        Command::Hindcast(args) => cli::calibrate::hindcast(args),
         Command::Validate { config, set } => {
             let src = ConfigSource::read(&config)?;
             let rules = load_rules(&src, &set)?;

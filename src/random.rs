@@ -30,6 +30,10 @@ pub enum Purpose {
     Synthesis = 6,
     /// Second attribute draw at synthesis.
     Synthesis2 = 7,
+    /// Calibration: sampling and perturbing candidate parameters.
+    Calibration = 8,
+    /// Ensembles: drawing a replicate's parameters from a posterior.
+    Posterior = 9,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.
