@@ -260,3 +260,102 @@ mod tests {
         assert_eq!(sets, vec!["hazard.nurse_leaving.annual_rate=0.1".to_string()]);
     }
 }
+
+/// Parses a `posterior.csv` written by `calibrate` (particle, weight,
+/// distance, then one column per parameter path) into its parameters and
+/// weighted particles. Every path must exist in the config.
+pub fn parse_posterior(
+    file: &str,
+    text: &str,
+    config: &ConfigSource,
+) -> Result<(Vec<FreeParam>, super::Posterior), InputError> {
+    let tree = parse_tree(config)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| InputError::File {
+            file: file.into(),
+            message: format!("cannot read the header: {e}"),
+        })?
+        .clone();
+    let names: Vec<&str> = headers.iter().collect();
+    if names.len() < 4 || names[..3] != ["particle", "weight", "distance"] {
+        return Err(InputError::File {
+            file: file.into(),
+            message: "expected the header particle,weight,distance,<parameter paths...>".into(),
+        });
+    }
+    let mut params = Vec::new();
+    for path in &names[3..] {
+        let v = get_path(&tree, path)
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .ok_or_else(|| InputError::Field {
+                file: file.into(),
+                line: 1,
+                field: path.to_string(),
+                value: path.to_string(),
+                message: format!("no numeric parameter at this path in {}", config.file),
+            })?;
+        params.push(FreeParam {
+            path: path.to_string(),
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+            prior: Prior::Uniform,
+            config_value: v,
+        });
+    }
+    let mut post = super::Posterior {
+        particles: Vec::new(),
+        weights: Vec::new(),
+        distances: Vec::new(),
+        runs: 0,
+        tolerances: Vec::new(),
+    };
+    for row in reader.records() {
+        let row = row.map_err(|e| InputError::File {
+            file: file.into(),
+            message: format!("malformed CSV: {e}"),
+        })?;
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let num = |i: usize| -> Result<f64, InputError> {
+            let s = row.get(i).unwrap_or("").trim();
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| !x.is_nan())
+                .ok_or_else(|| InputError::Field {
+                    file: file.into(),
+                    line,
+                    field: names[i].to_string(),
+                    value: s.to_string(),
+                    message: "must be a number".into(),
+                })
+        };
+        let w = num(1)?;
+        if w < 0.0 {
+            return Err(InputError::Field {
+                file: file.into(),
+                line,
+                field: "weight".into(),
+                value: format!("{w}"),
+                message: "a weight must be >= 0".into(),
+            });
+        }
+        post.weights.push(w);
+        post.distances.push(num(2)?);
+        post.particles
+            .push((3..names.len()).map(num).collect::<Result<_, _>>()?);
+    }
+    if post.weights.iter().sum::<f64>() <= 0.0 {
+        return Err(InputError::File {
+            file: file.into(),
+            message: "no particles with positive weight".into(),
+        });
+    }
+    let overrides: Vec<String> = params
+        .iter()
+        .zip(&post.particles[0])
+        .map(|(p, &x)| p.override_for(x))
+        .collect();
+    crate::load::load_rules(config, &overrides)?;
+    Ok((params, post))
+}

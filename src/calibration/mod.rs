@@ -21,7 +21,7 @@ pub mod nelder_mead;
 pub mod targets;
 
 pub use evaluate::Evaluator;
-pub use free::{FreeParam, Prior, parse_free, parse_params_overlay, render_params_overlay};
+pub use free::{FreeParam, Prior, parse_free, parse_params_overlay, parse_posterior, render_params_overlay};
 pub use targets::{Target, parse_targets};
 
 /// A weighted parameter sample (ABC-SMC particles, or one point).

@@ -12,7 +12,9 @@ use careersim::calibration::abc::{AbcSettings, abc_smc};
 use careersim::calibration::evaluate::Evaluator;
 use careersim::calibration::fit::{self, Comparison};
 use careersim::calibration::nelder_mead::nelder_mead;
-use careersim::calibration::{FreeParam, Posterior, Target, parse_free, parse_targets, render_params_overlay};
+use careersim::calibration::{
+    FreeParam, Posterior, Target, parse_free, parse_posterior, parse_targets, render_params_overlay,
+};
 use careersim::load_rules;
 use careersim::output::write_dir_atomically;
 
@@ -78,9 +80,13 @@ pub struct CalibrateArgs {
 pub struct HindcastArgs {
     /// Config file (default: the embedded England baseline).
     config: Option<PathBuf>,
-    /// Parameter overlay (e.g. calibration/england_params.toml).
+    /// Parameter overlay (e.g. calibration/england/best.toml).
     #[arg(long)]
     params: Option<PathBuf>,
+    /// Posterior sample (a calibration's posterior.csv): each replicate draws
+    /// its parameters from it, so intervals include parameter uncertainty.
+    #[arg(long)]
+    posterior: Option<PathBuf>,
     /// Observed figures, in the targets CSV shape.
     #[arg(long)]
     observed: PathBuf,
@@ -363,19 +369,25 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     if targets.is_empty() {
         bail!("{observed_file}: no observations between {from} and {until}");
     }
+    let (free, point) = match &args.posterior {
+        Some(p) => parse_posterior(&p.display().to_string(), &read_text(p)?, &src)?,
+        None => (
+            Vec::new(),
+            Posterior {
+                particles: vec![Vec::new()],
+                weights: vec![1.0],
+                distances: vec![0.0],
+                runs: 0,
+                tolerances: Vec::new(),
+            },
+        ),
+    };
     let ev = Evaluator {
         config: &src,
         base,
-        free: &[],
+        free: &free,
         targets: &targets,
         scale: args.scale,
-    };
-    let point = Posterior {
-        particles: vec![Vec::new()],
-        weights: vec![1.0],
-        distances: vec![0.0],
-        runs: 0,
-        tolerances: Vec::new(),
     };
     let t0 = Instant::now();
     let pb = bar(args.quiet, args.replicates as u64, "replicates");
@@ -390,6 +402,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         "config_file": src.file,
         "config_hash": format!("{:016x}", rules.config_hash),
         "params_file": args.params.as_ref().map(|p| p.display().to_string()),
+        "posterior_file": args.posterior.as_ref().map(|p| p.display().to_string()),
         "observed_file": observed_file,
         "from": from.to_string(),
         "until": until.to_string(),
