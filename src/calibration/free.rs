@@ -219,48 +219,6 @@ pub fn render_params_overlay(header: &str, params: &[FreeParam], values: &[f64])
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config() -> ConfigSource {
-        crate::load::baseline_source()
-    }
-
-    #[test]
-    fn unit_maps_round_trip() {
-        let p = FreeParam {
-            path: "x".into(),
-            min: 0.01,
-            max: 0.5,
-            prior: Prior::LogUniform,
-            config_value: 0.1,
-        };
-        assert!((p.from_unit(p.to_unit(0.2)) - 0.2).abs() < 1e-12);
-        assert!((p.from_unit(0.0) - 0.01).abs() < 1e-15);
-    }
-
-    #[test]
-    fn unknown_paths_and_reversed_bounds_are_refused_with_line_and_field() {
-        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.05\nmax = 0.15\n\n[[param]]\npath = \"hazard.nurse_leavin.annual_rate\"\nmin = 0.05\nmax = 0.15\n";
-        let e = parse_free("free.toml", text, &config()).unwrap_err().to_string();
-        assert!(e.starts_with("free.toml:7: field `path`"), "{e}");
-        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.15\nmax = 0.05\n";
-        let e = parse_free("free.toml", text, &config()).unwrap_err().to_string();
-        assert!(e.starts_with("free.toml:4: field `max`"), "{e}");
-    }
-
-    #[test]
-    fn overlays_round_trip_through_render_and_parse() {
-        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.05\nmax = 0.15\n";
-        let free = parse_free("free.toml", text, &config()).unwrap();
-        assert_eq!(free[0].config_value, 0.08);
-        let overlay = render_params_overlay("test", &free, &[0.1]);
-        let sets = parse_params_overlay("best.toml", &overlay, &config()).unwrap();
-        assert_eq!(sets, vec!["hazard.nurse_leaving.annual_rate=0.1".to_string()]);
-    }
-}
-
 /// Parses a `posterior.csv` written by `calibrate` (particle, weight,
 /// distance, then one column per parameter path) into its parameters and
 /// weighted particles. Every path must exist in the config.
@@ -358,4 +316,46 @@ pub fn parse_posterior(
         .collect();
     crate::load::load_rules(config, &overrides)?;
     Ok((params, post))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ConfigSource {
+        crate::load::baseline_source()
+    }
+
+    #[test]
+    fn unit_maps_round_trip() {
+        let p = FreeParam {
+            path: "x".into(),
+            min: 0.01,
+            max: 0.5,
+            prior: Prior::LogUniform,
+            config_value: 0.1,
+        };
+        assert!((p.from_unit(p.to_unit(0.2)) - 0.2).abs() < 1e-12);
+        assert!((p.from_unit(0.0) - 0.01).abs() < 1e-15);
+    }
+
+    #[test]
+    fn unknown_paths_and_reversed_bounds_are_refused_with_line_and_field() {
+        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.05\nmax = 0.15\n\n[[param]]\npath = \"hazard.nurse_leavin.annual_rate\"\nmin = 0.05\nmax = 0.15\n";
+        let e = parse_free("free.toml", text, &config()).unwrap_err().to_string();
+        assert!(e.starts_with("free.toml:7: field `path`"), "{e}");
+        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.15\nmax = 0.05\n";
+        let e = parse_free("free.toml", text, &config()).unwrap_err().to_string();
+        assert!(e.starts_with("free.toml:4: field `max`"), "{e}");
+    }
+
+    #[test]
+    fn overlays_round_trip_through_render_and_parse() {
+        let text = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.05\nmax = 0.15\n";
+        let free = parse_free("free.toml", text, &config()).unwrap();
+        assert_eq!(free[0].config_value, 0.08);
+        let overlay = render_params_overlay("test", &free, &[0.1]);
+        let sets = parse_params_overlay("best.toml", &overlay, &config()).unwrap();
+        assert_eq!(sets, vec!["hazard.nurse_leaving.annual_rate=0.1".to_string()]);
+    }
 }
