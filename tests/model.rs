@@ -282,3 +282,91 @@ fn returner_and_pause_kpis_match_the_flows_file() {
     assert_eq!(kpi("rtp_returners"), rtp);
     assert_eq!(kpi("returns_from_pause"), from_pause);
 }
+
+fn records(rules: &Arc<Rules>, seed: u64, months: u32) -> Vec<careersim::ledger::MonthRecord> {
+    let mut sim = Simulation::new(rules.clone(), seed, None);
+    for _ in 0..months {
+        sim.step_month();
+    }
+    sim.take_history().records
+}
+
+/// Series of the vocabulary agree with the KPIs and stocks they restate.
+#[test]
+fn series_agree_with_kpis_and_stocks() {
+    use careersim::series::{Grain, SeriesId};
+    let rules = small(&[]);
+    let recs = records(&rules, 5, 24);
+    let v = |name: &str, m: usize, g: Grain| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &recs, m, g)
+            .unwrap()
+    };
+    for m in 1..=24usize {
+        let kpis: BTreeMap<String, f64> = careersim::kpis::month_kpis(&rules, Some(&recs[m - 1]), &recs[m])
+            .into_iter()
+            .collect();
+        for g in ["doctor", "nurse"] {
+            assert_eq!(
+                v(&format!("count.leavers.{g}"), m, Grain::Month),
+                kpis[&format!("leavers.{g}")],
+                "month {m}"
+            );
+            assert_eq!(
+                v(&format!("headcount.{g}"), m, Grain::Month),
+                kpis[&format!("in_employment.{g}")],
+                "month {m}"
+            );
+        }
+    }
+    // A year is the sum of its months; a stock's year value is its month-end.
+    let months: f64 = (13..=24).map(|m| v("count.leavers.nurse", m, Grain::Month)).sum();
+    assert_eq!(v("count.leavers.nurse", 24, Grain::Year), months);
+    assert_eq!(v("fte.nurse", 24, Grain::Year), v("fte.nurse", 24, Grain::Month));
+    // The rate divides by the mean employed headcount at the starts of the months.
+    let mean: f64 = (12..24).map(|m| v("headcount.nurse", m, Grain::Month)).sum::<f64>() / 12.0;
+    assert!((v("rate.leaver.nurse", 24, Grain::Year) - months / mean).abs() < 1e-12);
+    assert!(
+        SeriesId::parse(&rules, "count.leavers.nurse")
+            .unwrap()
+            .value(&rules, &recs, 11, Grain::Year)
+            .is_none()
+    );
+}
+
+/// A 1-in-k sample divides the stocks by k and the series multiply back.
+#[test]
+fn population_scale_divides_inputs_and_scales_counts_back() {
+    use careersim::rules::Initial;
+    use careersim::series::{Grain, SeriesId};
+    let full = small(&[]);
+    let scaled = small(&["model.population_scale=5"]);
+    let (Initial::Stocks(a), Initial::Stocks(b)) = (&full.initial, &scaled.initial) else {
+        panic!("stock layouts")
+    };
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(y.headcount, (x.headcount as f64 / 5.0).round() as u64);
+    }
+    let recs = records(&scaled, 5, 0);
+    let employed_nurses: u64 = b
+        .iter()
+        .filter(|s| scaled.grades[s.grade as usize].group == scaled.group_index("nurse").unwrap())
+        .filter(|s| careersim::mechanisms::leaving::is_employed(s.state))
+        .map(|s| s.headcount)
+        .sum();
+    let hc = SeriesId::parse(&scaled, "headcount.nurse")
+        .unwrap()
+        .value(&scaled, &recs, 0, Grain::Month)
+        .unwrap();
+    assert_eq!(hc, 5.0 * employed_nurses as f64);
+    assert!(
+        load_rules(
+            &ConfigSource::read(&fixture("valid_small.toml")).unwrap(),
+            &["model.population_scale=0.5".into()]
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("model.population_scale")
+    );
+}
