@@ -307,6 +307,10 @@ pub struct RawRecruitment {
     pub apply_prob: f64,
     /// Posts per year (national; split by region shares).
     pub posts_per_year: YearSeries,
+    /// Share of the posts in each region, in `[[region]]` order (default:
+    /// the regions' own shares). Moving posts between regions is a lever.
+    #[serde(default)]
+    pub region_shares: Option<Vec<f64>>,
 }
 
 /// `[pause]`: OOP Pause.

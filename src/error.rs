@@ -90,3 +90,8 @@ pub enum InputError {
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
+
+/// New rules that cannot continue a run: their structure differs.
+#[derive(Debug, Error)]
+#[error("cannot switch rules mid-run: {0}")]
+pub struct StructureError(pub String);

@@ -38,6 +38,8 @@ enum Command {
     Calibrate(cli::calibrate::CalibrateArgs),
     /// Compare replicated runs with observed figures over a period.
     Hindcast(cli::calibrate::HindcastArgs),
+    /// Run policy scenarios against a baseline with common random numbers.
+    Scenarios(cli::scenarios::ScenariosArgs),
     /// Check a config without running it.
     Validate {
         /// Config file.
@@ -217,8 +219,7 @@ fn run(args: RunArgs) -> Result<()> {
         overrides,
     };
     let files = run_files(&rules, &history, &manifest);
-    write_dir_atomically(&out, &files.iter().map(|(n, t)| (*n, t.clone())).collect::<Vec<_>>())
-        .with_context(|| format!("writing results to {}", out.display()))?;
+    write_dir_atomically(&out, &files).with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);
     Ok(())
 }
@@ -290,6 +291,7 @@ fn real_main() -> Result<()> {
         Command::Bench(args) => bench(args),
         Command::Calibrate(args) => cli::calibrate::calibrate(args),
         Command::Hindcast(args) => cli::calibrate::hindcast(args),
+        Command::Scenarios(args) => cli::scenarios::scenarios(args),
         Command::Validate { config, set } => {
             let src = ConfigSource::read(&config)?;
             let rules = load_rules(&src, &set)?;

@@ -159,8 +159,9 @@ pub fn manifest_json(rules: &Rules, m: &Manifest) -> String {
 }
 
 /// Writes files into `dir` atomically: a temporary sibling directory is
-/// filled and renamed into place; an existing `dir` is replaced.
-pub fn write_dir_atomically(dir: &Path, files: &[(&str, String)]) -> std::io::Result<()> {
+/// filled and renamed into place; an existing `dir` is replaced. File names
+/// may hold subdirectories (`plots/fte.svg`).
+pub fn write_dir_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(dir: &Path, files: &[(N, C)]) -> std::io::Result<()> {
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -175,8 +176,12 @@ pub fn write_dir_atomically(dir: &Path, files: &[(&str, String)]) -> std::io::Re
         fs::remove_dir_all(&tmp)?;
     }
     fs::create_dir_all(&tmp)?;
-    for (file, text) in files {
-        fs::write(tmp.join(file), text)?;
+    for (file, content) in files {
+        let path = tmp.join(file);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p)?;
+        }
+        fs::write(path, content)?;
     }
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));

@@ -142,6 +142,8 @@ pub struct Scheme {
     pub apply_threshold: u64,
     /// Posts per year.
     pub posts: Series,
+    /// Share of the posts per region.
+    pub region_shares: Vec<f64>,
 }
 
 /// OOP Pause rules.
@@ -920,6 +922,10 @@ impl Compiler<'_> {
                 round_shares,
                 apply_threshold: threshold(self.prob(&k("apply_prob"), r.apply_prob)?),
                 posts: self.series(&k("posts_per_year"), &r.posts_per_year, start_year)?,
+                region_shares: match &r.region_shares {
+                    Some(s) => self.shares(&k("region_shares"), s, region_shares.len())?,
+                    None => region_shares.clone(),
+                },
             });
         }
         check_unique(

@@ -225,6 +225,39 @@ impl Simulation {
         self.world.resource::<Clock>()
     }
 
+    /// Continues the run under other rules (a policy lever taking effect).
+    /// The rules must describe the same structure — groups, grades, regions,
+    /// inflows and recruitment schemes by name — so every stock cell and
+    /// counter keeps its meaning; rates, capacities and policies may differ.
+    pub fn switch_rules(&mut self, rules: Arc<Rules>) -> Result<(), crate::error::StructureError> {
+        let old = self.rules();
+        let names = |r: &Rules| {
+            (
+                r.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
+                r.grades.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
+                r.regions.clone(),
+                r.inflows.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                r.schemes.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+            )
+        };
+        if names(&old) != names(&rules) {
+            return Err(crate::error::StructureError(
+                "groups, grades, regions, inflows and recruitment schemes must stay the same".into(),
+            ));
+        }
+        let inert = leaver_inert(&rules);
+        let mut clock = self.world.resource_mut::<Clock>();
+        if clock.leaver_inert && !inert {
+            return Err(crate::error::StructureError(
+                "the leaver pool was only counted under the old rules (no returns), so returns cannot start later"
+                    .into(),
+            ));
+        }
+        clock.leaver_inert = inert;
+        self.world.insert_resource(RunRules(rules));
+        Ok(())
+    }
+
     /// All live clinicians, sorted by id (for snapshots and comparisons).
     pub fn clinicians(&mut self) -> Vec<Clinician> {
         let mut q = self.world.query::<&Clinician>();

@@ -94,6 +94,11 @@ pub enum Measure {
     ShareNoncompletion(u8),
     /// `count.ccts.all`: certificates of completion of training awarded.
     CountCcts,
+    /// `count.pause_returns.<scope>`: returns from pause to training (directly
+    /// or through SuppoRTT).
+    CountPauseReturns(Scope),
+    /// `count.unfilled_posts.<scheme|all>`: posts offered but not filled.
+    CountUnfilled(Option<usize>),
 }
 
 /// The time grain of a value.
@@ -132,6 +137,8 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("rate.fill", "recruitment scheme"),
     ("share.noncompletion", "grade"),
     ("count.ccts", "all"),
+    ("count.pause_returns", "scope"),
+    ("count.unfilled_posts", "recruitment scheme or all"),
 ];
 
 /// A parsed series name.
@@ -141,12 +148,27 @@ pub struct SeriesId {
     pub name: String,
     /// What it measures.
     pub measure: Measure,
+    /// Region filter (`fte.gp@midlands`), if any.
+    pub region: Option<u8>,
 }
 
 impl SeriesId {
     /// Parses a series name against the rules (scopes name groups, grades,
     /// inflows or schemes of this config).
-    pub fn parse(rules: &Rules, name: &str) -> Result<SeriesId, String> {
+    pub fn parse(rules: &Rules, full: &str) -> Result<SeriesId, String> {
+        let (name, region) = match full.split_once('@') {
+            Some((n, r)) => (
+                n,
+                Some(
+                    rules
+                        .regions
+                        .iter()
+                        .position(|x| x == r)
+                        .ok_or_else(|| format!("unknown region `{r}`"))? as u8,
+                ),
+            ),
+            None => (full, None),
+        };
         let (family, arg) = VOCABULARY
             .iter()
             .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
@@ -193,17 +215,33 @@ impl SeriesId {
                 Measure::ShareNoncompletion(rules.grade_index(arg).ok_or_else(|| format!("unknown grade `{arg}`"))?)
             }
             "count.ccts" if arg == "all" => Measure::CountCcts,
+            "count.pause_returns" => Measure::CountPauseReturns(scope()?),
+            "count.unfilled_posts" if arg == "all" => Measure::CountUnfilled(None),
+            "count.unfilled_posts" => Measure::CountUnfilled(Some(scheme()?)),
             _ => return Err(format!("`{family}` takes the scope `all` only")),
         };
-        Ok(SeriesId {
-            name: name.to_string(),
+        let regional = !matches!(
             measure,
+            Measure::CountStarts(_)
+                | Measure::CountAcceptances(_)
+                | Measure::RateFill(_)
+                | Measure::CountCcts
+                | Measure::CountUnfilled(_)
+        );
+        if region.is_some() && !regional {
+            return Err(format!("`{family}` is national only: no @region"));
+        }
+        Ok(SeriesId {
+            name: full.to_string(),
+            measure,
+            region,
         })
     }
 
     /// The family of a series, for error summaries: the name without its scope.
     pub fn family(&self) -> &str {
-        self.name.rsplit_once('.').map_or(&self.name, |(f, _)| f)
+        let name = self.name.split('@').next().unwrap_or(&self.name);
+        name.rsplit_once('.').map_or(name, |(f, _)| f)
     }
 
     /// Whether the value is a count or FTE (scaled by the population scale).
@@ -248,12 +286,12 @@ impl SeriesId {
         };
         let rec = &records[month];
         let v = match self.measure {
-            Measure::Headcount(sc) => stock_sum(rules, rec, sc, is_employed) as f64 * scale,
+            Measure::Headcount(sc) => stock_sum(rules, rec, (sc, self.region), is_employed) as f64 * scale,
             Measure::Fte(sc) => {
                 let mut tenths = 0u64;
                 for (cell, &f) in rec.fte.iter().enumerate() {
-                    let (g, s, _) = rules.cell_parts(cell);
-                    if is_employed(s) && sc.covers(rules, g) {
+                    let (g, s, r) = rules.cell_parts(cell);
+                    if is_employed(s) && sc.covers(rules, g) && self.region.is_none_or(|x| x == r) {
                         tenths += f;
                     }
                 }
@@ -261,23 +299,27 @@ impl SeriesId {
             }
             Measure::ShareLtft(sc) => {
                 let sc = training_only(sc);
-                let ltft = stock_sum(rules, rec, sc, |s| s == State::Ltft);
-                let all = stock_sum(rules, rec, sc, |s| matches!(s, State::Trainee | State::Ltft));
+                let ltft = stock_sum(rules, rec, (sc, self.region), |s| s == State::Ltft);
+                let all = stock_sum(rules, rec, (sc, self.region), |s| {
+                    matches!(s, State::Trainee | State::Ltft)
+                });
                 ratio(ltft, all)?
             }
             Measure::SharePause(sc) => {
                 let sc = training_only(sc);
-                let pause = stock_sum(rules, rec, sc, |s| s == State::Pause);
-                let all = stock_sum(rules, rec, sc, |s| {
+                let pause = stock_sum(rules, rec, (sc, self.region), |s| s == State::Pause);
+                let all = stock_sum(rules, rec, (sc, self.region), |s| {
                     matches!(s, State::Trainee | State::Ltft | State::Pause)
                 });
                 ratio(pause, all)?
             }
             Measure::RateLeaver(sc) => {
-                let leavers = flow_sum(rules, &records[window.clone()], |f, t| leaves(rules, sc, f, t));
+                let leavers = flow_sum(rules, &records[window.clone()], self.region, |f, t| {
+                    leaves(rules, sc, f, t)
+                });
                 let n = window.clone().count() as f64;
                 let mean = window
-                    .map(|m| stock_sum(rules, &records[m - 1], sc, is_employed) as f64)
+                    .map(|m| stock_sum(rules, &records[m - 1], (sc, self.region), is_employed) as f64)
                     .sum::<f64>()
                     / n;
                 if mean <= 0.0 {
@@ -286,7 +328,7 @@ impl SeriesId {
                 leavers as f64 / mean
             }
             Measure::CountLeavers(sc) => {
-                flow_sum(rules, &records[window], |f, t| leaves(rules, sc, f, t)) as f64 * scale
+                flow_sum(rules, &records[window], self.region, |f, t| leaves(rules, sc, f, t)) as f64 * scale
             }
             Measure::CountJoiners(sc) => {
                 let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| match (f, t) {
@@ -296,11 +338,11 @@ impl SeriesId {
                     },
                     _ => false,
                 };
-                flow_sum(rules, &records[window], joins) as f64 * scale
+                flow_sum(rules, &records[window], self.region, joins) as f64 * scale
             }
             Measure::CountIntlJoiners(sc) => {
                 let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
-                flow_sum(rules, &records[window], joins) as f64 * scale
+                flow_sum(rules, &records[window], self.region, joins) as f64 * scale
             }
             Measure::CountStarts(i) => records[window].iter().map(|r| r.counters.starts[i] as f64).sum::<f64>() * scale,
             Measure::CountAcceptances(i) => {
@@ -319,15 +361,33 @@ impl SeriesId {
             Measure::ShareNoncompletion(grade) => {
                 let rs = &records[window];
                 let out_of_grade = |f: Option<(u8, State)>| f.is_some_and(|(g, _)| g == grade);
-                let left = flow_sum(rules, rs, |f, t| {
+                let left = flow_sum(rules, rs, self.region, |f, t| {
                     out_of_grade(f) && (t.is_none() || t.is_some_and(|(_, s)| s == State::Leaver))
                 });
-                let moved = flow_sum(rules, rs, |f, t| {
+                let moved = flow_sum(rules, rs, self.region, |f, t| {
                     out_of_grade(f) && t.is_some_and(|(g, s)| g != grade && s != State::Leaver)
                 });
                 ratio(left, left + moved)?
             }
             Measure::CountCcts => records[window].iter().map(|r| r.counters.ccts as f64).sum::<f64>() * scale,
+            Measure::CountPauseReturns(sc) => {
+                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
+                    matches!((f, t), (Some((g, State::Pause)), Some((_, ts)))
+                        if sc.covers(rules, g) && matches!(ts, State::Trainee | State::Ltft | State::Returner))
+                };
+                flow_sum(rules, &records[window], self.region, back) as f64 * scale
+            }
+            Measure::CountUnfilled(which) => {
+                let mut n = 0u64;
+                for r in &records[window] {
+                    for i in 0..r.counters.posts_offered.len() {
+                        if which.is_none_or(|w| w == i) {
+                            n += r.counters.posts_offered[i].saturating_sub(r.counters.posts_filled[i]) as u64;
+                        }
+                    }
+                }
+                n as f64 * scale
+            }
         };
         Some(v)
     }
@@ -347,14 +407,19 @@ fn training_only(sc: Scope) -> Scope {
     }
 }
 
-fn stock_sum(rules: &Rules, rec: &MonthRecord, sc: Scope, state: impl Fn(State) -> bool) -> u64 {
+fn stock_sum(
+    rules: &Rules,
+    rec: &MonthRecord,
+    (sc, region): (Scope, Option<u8>),
+    state: impl Fn(State) -> bool,
+) -> u64 {
     let mut n = 0u64;
     for (cell, &k) in rec.stock.iter().enumerate() {
         if k == 0 {
             continue;
         }
-        let (g, s, _) = rules.cell_parts(cell);
-        if state(s) && sc.covers(rules, g) {
+        let (g, s, r) = rules.cell_parts(cell);
+        if state(s) && sc.covers(rules, g) && region.is_none_or(|x| x == r) {
             n += k as u64;
         }
     }
@@ -364,6 +429,7 @@ fn stock_sum(rules: &Rules, rec: &MonthRecord, sc: Scope, state: impl Fn(State) 
 fn flow_sum(
     rules: &Rules,
     records: &[MonthRecord],
+    region: Option<u8>,
     keep: impl Fn(Option<(u8, State)>, Option<(u8, State)>) -> bool,
 ) -> u64 {
     let part = |c: Option<usize>| {
@@ -376,6 +442,13 @@ fn flow_sum(
     for r in records {
         for &(key, k) in &r.flows {
             let (f, t) = flow_cells(key);
+            // Clinicians never change region: a flow's region is that of
+            // whichever end is a cell.
+            if let Some(r) = region
+                && f.or(t).is_some_and(|c| rules.cell_parts(c).2 != r)
+            {
+                continue;
+            }
             if keep(part(f), part(t)) {
                 n += k as u64;
             }

@@ -1,6 +1,8 @@
 //! Command-line helpers shared by the subcommands.
 
 pub mod calibrate;
+pub mod report;
+pub mod scenarios;
 
 use std::path::{Path, PathBuf};
 

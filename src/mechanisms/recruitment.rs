@@ -14,10 +14,10 @@ use crate::rules::{FTE_UNCHANGED, Rules, Scheme};
 use super::{Ctx, apportion, enter};
 
 /// Posts of a scheme in a round, by region.
-pub fn posts_by_region(rules: &Rules, s: &Scheme, round: usize, year: i32) -> Vec<u64> {
+pub fn posts_by_region(s: &Scheme, round: usize, year: i32) -> Vec<u64> {
     let year_posts = s.posts.at(year).round() as u64;
     let round_posts = apportion(year_posts, &s.round_shares)[round];
-    apportion(round_posts, &rules.region_shares)
+    apportion(round_posts, &s.region_shares)
 }
 
 /// Runs every scheme with a round in this calendar month.
@@ -26,7 +26,7 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         let Some(round) = s.months.iter().position(|&m| m == calendar_month) else {
             continue;
         };
-        let posts = posts_by_region(rules, s, round, year);
+        let posts = posts_by_region(s, round, year);
         let mut query = world.query::<(Entity, &Clinician)>();
         let mut applicants: Vec<(u8, u32, u32, Entity)> = query
             .iter(world)

@@ -1,0 +1,237 @@
+//! `careersim scenarios`: reads the baseline and scenario files, runs the
+//! ensemble with a progress bar, writes tables, plots and the report.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use careersim::calendar::YearMonth;
+use careersim::calibration::parse_posterior;
+use careersim::ensemble::{EnsembleSpec, Row, reported_series, run_ensemble, tables};
+use careersim::output::write_dir_atomically;
+use careersim::scenario::{Scenario, baseline_rules, parse_scenario};
+
+use super::{bar, base_overrides, read_text, report};
+
+#[derive(clap::Args)]
+pub struct ScenariosArgs {
+    /// Baseline config file, or `england` for the embedded England baseline.
+    baseline: String,
+    /// Scenario overlay files (configs/scenarios/*.toml).
+    scenarios: Vec<PathBuf>,
+    /// Replicates per scenario (seeds seed, seed+1, ...; the same in every scenario).
+    #[arg(long, default_value_t = 5)]
+    replicates: usize,
+    /// Run the shared history once per replicate up to the month before this
+    /// one, snapshot it, and continue every scenario from the snapshot.
+    #[arg(long)]
+    branch_at: Option<String>,
+    /// Last month simulated (default: the config's horizon).
+    #[arg(long)]
+    until: Option<String>,
+    /// Parameter overlay for the baseline (e.g. calibration/england/best.toml).
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Posterior sample to draw parameters from (parameter uncertainty).
+    #[arg(long)]
+    posterior: Option<PathBuf>,
+    /// Parameter draws from the posterior (each run with every replicate seed).
+    #[arg(long, default_value_t = 4)]
+    draws: usize,
+    /// Seed of replicate 0.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Population scale k (simulate 1 in k; counts scaled back).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Config overrides for the baseline, `key=value`.
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Output directory.
+    #[arg(long, default_value = "results/scenarios")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+fn rows_csv(rows: &[Row]) -> String {
+    let mut s = String::from("scenario,series,date,mean,q05,q50,q95,sd_monte_carlo,sd_parameter\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{}",
+            r.scenario,
+            r.series,
+            r.date,
+            num(r.stats.mean),
+            num(r.stats.q05),
+            num(r.stats.q50),
+            num(r.stats.q95),
+            num(r.sd_monte_carlo),
+            num(r.sd_parameter)
+        );
+    }
+    s
+}
+
+pub fn scenarios(args: ScenariosArgs) -> Result<()> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    careersim::schedule::init_threads(threads);
+    if args.replicates == 0 {
+        bail!("--replicates must be at least 1");
+    }
+    let src = if args.baseline == "england" {
+        careersim::load::baseline_source()
+    } else {
+        careersim::config::ConfigSource::read(std::path::Path::new(&args.baseline))?
+    };
+    let mut base = base_overrides(&src, &args.params, &args.set)?;
+    if args.scale != 1.0 {
+        base.push(format!("model.population_scale={}", args.scale));
+    }
+    let rules0 = careersim::load_rules(&src, &base)?;
+    let until = match &args.until {
+        Some(u) => YearMonth::parse(u).with_context(|| format!("--until {u}: expected YYYY-MM"))?,
+        None => rules0.start.plus(rules0.months),
+    };
+    let months = rules0.start.months_until(until);
+    if months < 1 {
+        bail!("--until {until} must be after the model start {}", rules0.start);
+    }
+    let months = months as u32;
+    let branch = match &args.branch_at {
+        Some(b) => {
+            let at = YearMonth::parse(b).with_context(|| format!("--branch-at {b}: expected YYYY-MM"))?;
+            let m = rules0.start.months_until(at);
+            if m < 1 || m > months as i64 {
+                bail!(
+                    "--branch-at {at} must lie after the model start {} and not after --until {until}",
+                    rules0.start
+                );
+            }
+            Some((m - 1) as u32)
+        }
+        None => None,
+    };
+    let mut scenarios = vec![Scenario::baseline()];
+    for p in &args.scenarios {
+        let s = parse_scenario(&p.display().to_string(), &read_text(p)?, &src, &base)?;
+        if scenarios.iter().any(|x| x.name == s.name) {
+            bail!("{}: scenario name `{}` is used twice", p.display(), s.name);
+        }
+        if let (Some(first), Some(b)) = (s.first_change(), branch) {
+            let at = rules0.start.plus(b + 1);
+            if first < at {
+                bail!(
+                    "{}: a lever starts {first}, before --branch-at {at}; scenarios may only differ after the branch point",
+                    p.display()
+                );
+            }
+        }
+        scenarios.push(s);
+    }
+    let posterior = match &args.posterior {
+        Some(p) => Some(parse_posterior(&p.display().to_string(), &read_text(p)?, &src)?),
+        None => None,
+    };
+    let spec = EnsembleSpec {
+        config: &src,
+        base: base.clone(),
+        scenarios,
+        replicates: args.replicates,
+        seed: args.seed,
+        months,
+        branch,
+        posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws.max(1))),
+    };
+    let rules = baseline_rules(&src, &base, months)?;
+    let series = reported_series(&rules);
+    let draws = spec.posterior.map_or(1, |p| p.2);
+    let total = (spec.scenarios.len() * args.replicates * draws) as u64;
+    let t0 = Instant::now();
+    let pb = bar(args.quiet, total, "scenario runs");
+    let tick = || pb.inc(1);
+    let runs = run_ensemble(&spec, &series, &tick)?;
+    pb.finish_and_clear();
+    let seconds = t0.elapsed().as_secs_f64();
+    let (summary, difference) = tables(&spec, &rules, &series, &runs);
+
+    let mut runs_csv = String::from("scenario,draw,particle,replicate,seed,series,date,value\n");
+    let report_months = careersim::ensemble::report_months(months);
+    for r in &runs {
+        for (k, rep) in series.iter().enumerate() {
+            for (mi, &m) in report_months.iter().enumerate() {
+                let _ = writeln!(
+                    runs_csv,
+                    "{},{},{},{},{},{},{},{}",
+                    spec.scenarios[r.scenario].name,
+                    r.draw,
+                    r.particle.map_or(String::new(), |p| p.to_string()),
+                    r.replicate,
+                    r.seed,
+                    rep.id.name,
+                    rules.start.plus(m),
+                    num(r.values[k * report_months.len() + mi])
+                );
+            }
+        }
+    }
+    let manifest = serde_json::json!({
+        "careersim_version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "config_file": src.file,
+        "config_hash": format!("{:016x}", rules.config_hash),
+        "base_overrides": base,
+        "scenarios": spec.scenarios.iter().map(|s| serde_json::json!({
+            "name": s.name, "description": s.description, "policy": s.policy,
+            "levers": s.levers.iter().map(|l| serde_json::json!({"from": l.from.to_string(), "overrides": l.overrides})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "replicates": args.replicates,
+        "draws": draws,
+        "posterior_file": args.posterior.as_ref().map(|p| p.display().to_string()),
+        "seed": args.seed,
+        "start": rules.start.to_string(),
+        "until": until.to_string(),
+        "branch_at": branch.map(|b| rules.start.plus(b + 1).to_string()),
+        "scale": args.scale,
+        "threads": threads,
+        "runs": runs.len(),
+        "seconds": seconds,
+    });
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("runs.csv".into(), runs_csv.into_bytes()),
+        ("summary.csv".into(), rows_csv(&summary).into_bytes()),
+        ("difference.csv".into(), rows_csv(&difference).into_bytes()),
+        (
+            "manifest.json".into(),
+            (serde_json::to_string_pretty(&manifest)? + "\n").into_bytes(),
+        ),
+    ];
+    files.extend(report::render(&spec, &rules, &summary, &difference, &runs, &series)?);
+    write_dir_atomically(&args.out, &files).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "scenarios: {} scenarios x {} replicates x {draws} parameter draws = {} runs to {until} in {seconds:.1} s{}",
+        spec.scenarios.len(),
+        args.replicates,
+        runs.len(),
+        branch.map_or(String::new(), |b| format!(
+            " (shared history to {} run once per replicate)",
+            rules.start.plus(b)
+        ))
+    );
+    println!("results in {} (open report.html)", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,371 @@
+//! Scenario ensembles: every scenario × parameter draw × replicate, with
+//! common random numbers, optional branching from a shared history, and the
+//! summary and paired-difference tables.
+//!
+//! Replicate r uses seed `seed + r` in every scenario and every parameter
+//! draw, so differences between scenarios are paired (common random
+//! numbers) and differences between draws are parameter effects. Parameter
+//! draw d takes a posterior particle chosen by a keyed stream (seed, d).
+
+use std::sync::Arc;
+
+use rand::Rng;
+use rayon::prelude::*;
+
+use crate::calendar::YearMonth;
+use crate::calibration::fit::quantile;
+use crate::calibration::{FreeParam, Posterior};
+use crate::config::ConfigSource;
+use crate::ledger::Duration;
+use crate::random::{Purpose, stream};
+use crate::rules::{GradeKind, Rules};
+use crate::scenario::{RunError, Scenario, baseline_rules, run_scenario, run_to_branch};
+use crate::schedule::History;
+use crate::series::{Grain, SeriesId};
+
+/// What to run.
+pub struct EnsembleSpec<'a> {
+    /// Baseline config.
+    pub config: &'a ConfigSource,
+    /// Overrides of the baseline (parameter overlay, `--set`).
+    pub base: Vec<String>,
+    /// Scenarios; the first is the baseline every other is compared with.
+    pub scenarios: Vec<Scenario>,
+    /// Replicates per scenario and draw.
+    pub replicates: usize,
+    /// Seed of replicate 0.
+    pub seed: u64,
+    /// Months to run.
+    pub months: u32,
+    /// Months of shared history to run once per replicate and draw before
+    /// the scenarios diverge (`--branch-at`), if any.
+    pub branch: Option<u32>,
+    /// Posterior to draw parameters from, and the number of draws.
+    pub posterior: Option<(&'a [FreeParam], &'a Posterior, usize)>,
+}
+
+/// A reported series at a grain.
+#[derive(Clone, Debug)]
+pub struct Reported {
+    /// The series.
+    pub id: SeriesId,
+    /// Its grain.
+    pub grain: Grain,
+}
+
+/// The series a scenario table reports for a config: by staff group,
+/// headcount and FTE, leavers and leaver rate, joiners; FTE of every
+/// employed grade; doctors, GP FTE and trainees by region; LTFT and pause
+/// shares of trainees, pause returns, CCTs, unfilled posts, international
+/// joiners.
+pub fn reported_series(rules: &Rules) -> Vec<Reported> {
+    let mut names: Vec<(String, Grain)> = Vec::new();
+    for g in &rules.groups {
+        for m in ["headcount", "fte"] {
+            names.push((format!("{m}.{}", g.name), Grain::Year));
+        }
+        for m in ["count.leavers", "rate.leaver", "count.joiners"] {
+            names.push((format!("{m}.{}", g.name), Grain::Year));
+        }
+    }
+    for g in &rules.grades {
+        if g.kind == GradeKind::Employed {
+            names.push((format!("fte.{}", g.name), Grain::Year));
+        }
+    }
+    for r in &rules.regions {
+        names.push((format!("headcount.doctor@{r}"), Grain::Year));
+        names.push((format!("fte.gp@{r}"), Grain::Year));
+        names.push((format!("headcount.in_training@{r}"), Grain::Year));
+    }
+    for n in [
+        "share.ltft.in_training",
+        "share.pause.in_training",
+        "count.pause_returns.all",
+        "count.ccts.all",
+        "count.unfilled_posts.all",
+        "count.intl_joiners.all",
+    ] {
+        names.push((n.to_string(), Grain::Year));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    names.retain(|(n, _)| {
+        let fresh = !seen.contains(n);
+        seen.push(n.clone());
+        fresh
+    });
+    names
+        .into_iter()
+        .filter_map(|(n, grain)| SeriesId::parse(rules, &n).ok().map(|id| Reported { id, grain }))
+        .collect()
+}
+
+/// Report months: every twelve months from the start, and the last month.
+pub fn report_months(months: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = (1..).map(|k| 12 * k).take_while(|&m| m <= months).collect();
+    if v.last() != Some(&months) && months > 0 {
+        v.push(months);
+    }
+    v
+}
+
+/// One run's values.
+#[derive(Clone, Debug)]
+pub struct RunValues {
+    /// Scenario index.
+    pub scenario: usize,
+    /// Parameter draw.
+    pub draw: usize,
+    /// Particle used by the draw (if a posterior was given).
+    pub particle: Option<usize>,
+    /// Replicate.
+    pub replicate: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Value per (series, report month), series-major; NaN where undefined.
+    pub values: Vec<f64>,
+    /// Mean time to CCT (months) of the CCTs awarded during the run.
+    pub mean_time_to_cct: f64,
+}
+
+fn mean_time_to_cct(h: &History) -> f64 {
+    let (mut sum, mut n) = (0.0, 0u64);
+    for (d, hist) in &h.durations {
+        if matches!(d, Duration::TimeToCct(_)) {
+            sum += hist.mean() * hist.len() as f64;
+            n += hist.len();
+        }
+    }
+    if n > 0 { sum / n as f64 } else { f64::NAN }
+}
+
+/// The particle of draw `d`.
+pub fn particle_of_draw(post: &Posterior, seed: u64, d: usize) -> usize {
+    let total: f64 = post.weights.iter().sum();
+    let mut rng = stream(seed, d as u32, 0, Purpose::Posterior);
+    let x = (rng.next_u32() as f64 + 0.5) / 4_294_967_296.0 * total;
+    let mut acc = 0.0;
+    for (i, w) in post.weights.iter().enumerate() {
+        acc += w;
+        if x < acc {
+            return i;
+        }
+    }
+    post.weights.len() - 1
+}
+
+/// Runs the ensemble; `progress` is called once per scenario run.
+pub fn run_ensemble(
+    spec: &EnsembleSpec,
+    series: &[Reported],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<RunValues>, RunError> {
+    let draws = spec.posterior.map_or(1, |p| p.2.max(1));
+    let months = report_months(spec.months);
+    let units: Vec<(usize, usize)> = (0..draws)
+        .flat_map(|d| (0..spec.replicates).map(move |r| (d, r)))
+        .collect();
+    let per_unit: Vec<Result<Vec<RunValues>, RunError>> = units
+        .par_iter()
+        .map(|&(d, r)| {
+            let seed = spec.seed.wrapping_add(r as u64);
+            let mut base = spec.base.clone();
+            let particle = spec.posterior.map(|(free, post, _)| {
+                let i = particle_of_draw(post, spec.seed, d);
+                base.extend(free.iter().zip(&post.particles[i]).map(|(p, &x)| p.override_for(x)));
+                i
+            });
+            let rules = Arc::new(baseline_rules(spec.config, &base, spec.months)?);
+            let snapshot = spec.branch.map(|b| run_to_branch(rules.clone(), seed, b));
+            spec.scenarios
+                .par_iter()
+                .enumerate()
+                .map(|(s, scen)| {
+                    let h = run_scenario(spec.config, &base, rules.clone(), scen, seed, snapshot.as_deref())?;
+                    let mut values = Vec::with_capacity(series.len() * months.len());
+                    for rep in series {
+                        for &m in &months {
+                            values.push(
+                                rep.id
+                                    .value(&rules, &h.records, m as usize, rep.grain)
+                                    .unwrap_or(f64::NAN),
+                            );
+                        }
+                    }
+                    progress();
+                    Ok(RunValues {
+                        scenario: s,
+                        draw: d,
+                        particle,
+                        replicate: r,
+                        seed,
+                        values,
+                        mean_time_to_cct: mean_time_to_cct(&h),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for u in per_unit {
+        out.extend(u?);
+    }
+    out.sort_by_key(|v| (v.scenario, v.draw, v.replicate));
+    Ok(out)
+}
+
+/// Summary statistics of a set of values.
+#[derive(Clone, Copy, Debug)]
+pub struct Stats {
+    /// Mean.
+    pub mean: f64,
+    /// 5% quantile.
+    pub q05: f64,
+    /// Median.
+    pub q50: f64,
+    /// 95% quantile.
+    pub q95: f64,
+}
+
+impl Stats {
+    /// Of finite values (NaN fields if none).
+    pub fn of(v: &[f64]) -> Stats {
+        let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        let mean = if f.is_empty() {
+            f64::NAN
+        } else {
+            f.iter().sum::<f64>() / f.len() as f64
+        };
+        Stats {
+            mean,
+            q05: quantile(&f, 0.05),
+            q50: quantile(&f, 0.5),
+            q95: quantile(&f, 0.95),
+        }
+    }
+}
+
+/// Monte-Carlo and parameter standard deviations from a draws × replicates
+/// table: MC = root mean within-draw variance; parameter = SD of draw means.
+pub fn decompose(by_draw: &[Vec<f64>]) -> (f64, f64) {
+    let var = |v: &[f64]| {
+        if v.len() < 2 {
+            return f64::NAN;
+        }
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64
+    };
+    let within: Vec<f64> = by_draw.iter().map(|v| var(v)).filter(|x| x.is_finite()).collect();
+    let mc = if within.is_empty() {
+        f64::NAN
+    } else {
+        (within.iter().sum::<f64>() / within.len() as f64).sqrt()
+    };
+    let means: Vec<f64> = by_draw
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+        .collect();
+    (mc, var(&means).sqrt())
+}
+
+/// One row of the summary or difference table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Scenario name.
+    pub scenario: String,
+    /// Series name.
+    pub series: String,
+    /// Calendar month.
+    pub date: YearMonth,
+    /// Statistics over runs.
+    pub stats: Stats,
+    /// Monte-Carlo SD (within parameter draws).
+    pub sd_monte_carlo: f64,
+    /// Parameter SD (between draw means); NaN with one draw.
+    pub sd_parameter: f64,
+}
+
+/// Summary rows (per scenario) and paired differences from scenario 0.
+pub fn tables(spec: &EnsembleSpec, rules: &Rules, series: &[Reported], runs: &[RunValues]) -> (Vec<Row>, Vec<Row>) {
+    let months = report_months(spec.months);
+    let draws = spec.posterior.map_or(1, |p| p.2.max(1));
+    let mut names: Vec<String> = series.iter().map(|s| s.id.name.clone()).collect();
+    names.push("time_to_cct.mean_months".into());
+    let value = |run: &RunValues, k: usize, mi: usize| -> f64 {
+        if k == series.len() {
+            if mi + 1 == months.len() {
+                run.mean_time_to_cct
+            } else {
+                f64::NAN
+            }
+        } else {
+            run.values[k * months.len() + mi]
+        }
+    };
+    let mut summary = Vec::new();
+    let mut diff = Vec::new();
+    let baseline: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == 0).collect();
+    for (s, scen) in spec.scenarios.iter().enumerate() {
+        let mine: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == s).collect();
+        for (k, name) in names.iter().enumerate() {
+            for (mi, &m) in months.iter().enumerate() {
+                if k == series.len() && mi + 1 != months.len() {
+                    continue;
+                }
+                let date = rules.start.plus(m);
+                let row = |vals: Vec<(usize, f64)>| {
+                    let all: Vec<f64> = vals.iter().map(|v| v.1).collect();
+                    let by_draw: Vec<Vec<f64>> = (0..draws)
+                        .map(|d| {
+                            vals.iter()
+                                .filter(|v| v.0 == d && v.1.is_finite())
+                                .map(|v| v.1)
+                                .collect()
+                        })
+                        .collect();
+                    let (mc, par) = decompose(&by_draw);
+                    Row {
+                        scenario: scen.name.clone(),
+                        series: name.clone(),
+                        date,
+                        stats: Stats::of(&all),
+                        sd_monte_carlo: mc,
+                        sd_parameter: if draws > 1 { par } else { f64::NAN },
+                    }
+                };
+                summary.push(row(mine.iter().map(|r| (r.draw, value(r, k, mi))).collect()));
+                if s > 0 {
+                    let paired: Vec<(usize, f64)> = mine
+                        .iter()
+                        .zip(&baseline)
+                        .map(|(a, b)| (a.draw, value(a, k, mi) - value(b, k, mi)))
+                        .collect();
+                    diff.push(row(paired));
+                }
+            }
+        }
+    }
+    (summary, diff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_months_are_yearly_and_the_end() {
+        assert_eq!(report_months(30), vec![12, 24, 30]);
+        assert_eq!(report_months(24), vec![12, 24]);
+        assert_eq!(report_months(5), vec![5]);
+    }
+
+    #[test]
+    fn decomposition_separates_within_and_between_draw_spread() {
+        // Two draws whose means differ by 10, each with within-draw SD 1.
+        let by_draw = vec![vec![-1.0, 1.0], vec![9.0, 11.0]];
+        let (mc, par) = decompose(&by_draw);
+        assert!((mc - 2f64.sqrt()).abs() < 1e-12);
+        assert!((par - 50f64.sqrt()).abs() < 1e-12);
+    }
+}

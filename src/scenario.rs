@@ -1,0 +1,298 @@
+//! Policy scenarios: overlays on a baseline with levers that take effect at
+//! a date, and the run that applies them.
+//!
+//! A scenario file is TOML:
+//!
+//! ```toml
+//! name = "oop_pause_off"
+//! description = "What if OOP Pause had never existed?"
+//! policy = "HEE OOP Pause, piloted 2019, national from 2021"
+//!
+//! [[lever]]
+//! from = "2016-08"                         # takes effect in this month
+//! set = { "pause.enabled" = false }        # config paths, as --set
+//! scale = { "hazard.nurse_leaving.annual_rate" = 0.8 }   # x the baseline value
+//! ```
+//!
+//! `scale` multiplies the baseline's value; on a yearly series (a table of
+//! years) it multiplies every year. Levers accumulate: from each lever's
+//! month on, every lever that has started applies. Before the first lever
+//! the scenario is the baseline, draw for draw (common random numbers).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::calendar::YearMonth;
+use crate::config::{ConfigSource, apply_override, get_path, parse_tree};
+use crate::error::InputError;
+use crate::load::load_rules;
+use crate::rules::Rules;
+use crate::schedule::{History, Simulation};
+use crate::snapshot::Snapshot;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    policy: String,
+    #[serde(default)]
+    lever: Vec<RawLever>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLever {
+    from: String,
+    #[serde(default)]
+    set: toml::Table,
+    #[serde(default)]
+    scale: toml::Table,
+}
+
+/// A lever: config changes from a month on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lever {
+    /// First calendar month it applies to.
+    pub from: YearMonth,
+    /// `--set` overrides (already resolved: scales multiplied out).
+    pub overrides: Vec<String>,
+}
+
+/// A parsed scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Name (used in tables).
+    pub name: String,
+    /// What question it answers.
+    pub description: String,
+    /// The real policy it represents.
+    pub policy: String,
+    /// Levers, by start month.
+    pub levers: Vec<Lever>,
+}
+
+impl Scenario {
+    /// The baseline itself, as a scenario with no levers.
+    pub fn baseline() -> Scenario {
+        Scenario {
+            name: "baseline".into(),
+            description: "the baseline, unchanged".into(),
+            policy: String::new(),
+            levers: Vec::new(),
+        }
+    }
+
+    /// The overrides in force in a calendar month.
+    pub fn overrides_at(&self, date: YearMonth) -> Vec<String> {
+        self.levers
+            .iter()
+            .filter(|l| l.from <= date)
+            .flat_map(|l| l.overrides.iter().cloned())
+            .collect()
+    }
+
+    /// First month a lever applies, if any.
+    pub fn first_change(&self) -> Option<YearMonth> {
+        self.levers.iter().map(|l| l.from).min()
+    }
+}
+
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines().position(|l| l.contains(key)).map_or(1, |i| i + 1)
+}
+
+/// Parses a scenario file against a baseline config (with its base
+/// overrides, e.g. calibrated parameters): every path must exist, scales
+/// must be numbers, and the config with all levers applied must be valid.
+pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[String]) -> Result<Scenario, InputError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| InputError::File {
+        file: file.into(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let mut tree = parse_tree(config)?;
+    for kv in base {
+        apply_override(&mut tree, &config.file, kv)?;
+    }
+    let bad = |key: &str, field: &str, value: String, message: String| InputError::Field {
+        file: file.into(),
+        line: line_of(text, key),
+        field: field.into(),
+        value,
+        message,
+    };
+    let mut levers = Vec::new();
+    for (i, l) in raw.lever.iter().enumerate() {
+        let from = YearMonth::parse(&l.from).ok_or_else(|| {
+            bad(
+                &l.from,
+                &format!("lever[{i}].from"),
+                l.from.clone(),
+                "expected YYYY-MM".into(),
+            )
+        })?;
+        let mut overrides = Vec::new();
+        for (path, value) in &l.set {
+            // A path must exist, or name a new entry of an existing table
+            // (a further year of a yearly series).
+            let parent_is_table = path
+                .rsplit_once('.')
+                .is_some_and(|(parent, _)| matches!(get_path(&tree, parent), Some(toml::Value::Table(_))));
+            if get_path(&tree, path).is_none() && !parent_is_table {
+                return Err(bad(
+                    path,
+                    &format!("lever[{i}].set"),
+                    path.clone(),
+                    format!("no parameter at this path in {}", config.file),
+                ));
+            }
+            overrides.push(format!("{path}={value}"));
+        }
+        for (path, factor) in &l.scale {
+            let f = factor.as_float().or_else(|| factor.as_integer().map(|x| x as f64));
+            let Some(f) = f.filter(|f| f.is_finite() && *f >= 0.0) else {
+                return Err(bad(
+                    path,
+                    &format!("lever[{i}].scale"),
+                    factor.to_string(),
+                    "a scale factor must be a number >= 0".into(),
+                ));
+            };
+            let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|x| x as f64));
+            match get_path(&tree, path) {
+                Some(toml::Value::Table(years)) if years.values().all(|v| number(v).is_some()) => {
+                    for (y, v) in years {
+                        let x = number(v).unwrap_or(0.0) * f;
+                        overrides.push(format!("{path}.{y}={}", toml::Value::Float(x)));
+                    }
+                }
+                Some(v) if number(v).is_some() => {
+                    let x = number(v).unwrap_or(0.0) * f;
+                    overrides.push(format!("{path}={}", toml::Value::Float(x)));
+                }
+                _ => {
+                    return Err(bad(
+                        path,
+                        &format!("lever[{i}].scale"),
+                        path.clone(),
+                        format!("no number or yearly series at this path in {}", config.file),
+                    ));
+                }
+            }
+        }
+        levers.push(Lever { from, overrides });
+    }
+    levers.sort_by_key(|l| l.from);
+    let scenario = Scenario {
+        name: raw.name,
+        description: raw.description,
+        policy: raw.policy,
+        levers,
+    };
+    // Every lever in force at once must give a valid config (a lever on a
+    // probability pushed past 1 is caught here, before anything runs).
+    let mut all: Vec<String> = base.to_vec();
+    all.extend(scenario.levers.iter().flat_map(|l| l.overrides.iter().cloned()));
+    load_rules(config, &all).map_err(|e| InputError::File {
+        file: file.into(),
+        message: format!("with every lever applied, the config is invalid: {e}"),
+    })?;
+    Ok(scenario)
+}
+
+/// Errors while running a scenario.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A config (with levers) is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::error::ConfigError),
+    /// A snapshot cannot be used.
+    #[error(transparent)]
+    Snapshot(#[from] crate::error::SnapshotError),
+    /// Lever rules cannot continue the run.
+    #[error("scenario {scenario}: {source}")]
+    Structure {
+        /// Scenario name.
+        scenario: String,
+        /// Why.
+        source: crate::error::StructureError,
+    },
+    /// A lever starts before the branch point, in the shared history.
+    #[error(
+        "scenario {scenario}: a lever starts {from}, before the branch point {branch}; branch earlier or start the lever later"
+    )]
+    BeforeBranch {
+        /// Scenario name.
+        scenario: String,
+        /// Lever start.
+        from: YearMonth,
+        /// Branch month.
+        branch: YearMonth,
+    },
+}
+
+/// The baseline rules of an ensemble: the config with its base overrides,
+/// run for `months`.
+pub fn baseline_rules(config: &ConfigSource, base: &[String], months: u32) -> Result<Rules, crate::error::ConfigError> {
+    let mut o = base.to_vec();
+    o.push(format!("model.months={months}"));
+    load_rules(config, &o)
+}
+
+/// Runs the shared history of a replicate up to `branch` months and returns
+/// its snapshot bytes.
+pub fn run_to_branch(rules: Arc<Rules>, seed: u64, branch: u32) -> Vec<u8> {
+    let mut sim = Simulation::new(rules, seed, None);
+    for _ in 0..branch {
+        sim.step_month();
+    }
+    sim.snapshot().to_bytes()
+}
+
+/// Runs one scenario replicate to `rules.months`: from month 0, or from a
+/// branch snapshot. Lever rules are switched in at their months.
+pub fn run_scenario(
+    config: &ConfigSource,
+    base: &[String],
+    rules: Arc<Rules>,
+    scenario: &Scenario,
+    seed: u64,
+    branch: Option<&[u8]>,
+) -> Result<History, RunError> {
+    let mut sim = match branch {
+        Some(bytes) => Simulation::restore(rules.clone(), Snapshot::from_bytes(bytes)?)?,
+        None => Simulation::new(rules.clone(), seed, None),
+    };
+    let start = rules.start;
+    if let (Some(first), true) = (scenario.first_change(), branch.is_some()) {
+        // The snapshot holds the months up to the one before the branch month.
+        let branch_month = start.plus(sim.month() + 1);
+        if first < branch_month {
+            return Err(RunError::BeforeBranch {
+                scenario: scenario.name.clone(),
+                from: first,
+                branch: branch_month,
+            });
+        }
+    }
+    let mut in_force: Vec<String> = Vec::new();
+    for m in sim.month() + 1..=rules.months {
+        let now = scenario.overrides_at(start.plus(m));
+        if now != in_force {
+            let mut o = base.to_vec();
+            o.push(format!("model.months={}", rules.months));
+            o.extend(now.iter().cloned());
+            let r = Arc::new(load_rules(config, &o)?);
+            sim.switch_rules(r).map_err(|source| RunError::Structure {
+                scenario: scenario.name.clone(),
+                source,
+            })?;
+            in_force = now;
+        }
+        sim.step_month();
+    }
+    Ok(sim.take_history())
+}
