@@ -136,20 +136,28 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
         })?;
         let mut overrides = Vec::new();
         for (path, value) in &l.set {
-            // A path must exist, or name a new entry of an existing table
-            // (a further year of a yearly series).
-            let parent_is_table = path
-                .rsplit_once('.')
-                .is_some_and(|(parent, _)| matches!(get_path(&tree, parent), Some(toml::Value::Table(_))));
-            if get_path(&tree, path).is_none() && !parent_is_table {
-                return Err(bad(
-                    path,
-                    &format!("lever[{i}].set"),
-                    path.clone(),
-                    format!("no parameter at this path in {}", config.file),
-                ));
+            // A path must exist, or name a further year of a yearly series.
+            let new_year = path.rsplit_once('.').is_some_and(|(parent, year)| {
+                year.parse::<i32>().is_ok()
+                    && matches!(get_path(&tree, parent), Some(toml::Value::Table(t))
+                        if !t.is_empty() && t.keys().all(|k| k.parse::<i32>().is_ok()))
+            });
+            let kv = format!("{path}={value}");
+            if get_path(&tree, path).is_none() && !new_year {
+                // An optional key the config leaves out (e.g. a scheme's
+                // `region_shares`) is fine if the config accepts it.
+                let mut one = base.to_vec();
+                one.push(kv.clone());
+                if let Err(e) = load_rules(config, &one) {
+                    return Err(bad(
+                        path,
+                        &format!("lever[{i}].set"),
+                        path.clone(),
+                        format!("no parameter at this path in {} ({e})", config.file),
+                    ));
+                }
             }
-            overrides.push(format!("{path}={value}"));
+            overrides.push(kv);
         }
         for (path, factor) in &l.scale {
             let f = factor.as_float().or_else(|| factor.as_integer().map(|x| x as f64));
