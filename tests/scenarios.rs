@@ -220,3 +220,36 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
     )];
     assert!(worse.1 < alone.0, "{worse:?} vs {alone:?}");
 }
+
+/// The ensemble writes tidy CSV, Parquet, SVG and PNG plots and a report
+/// that links only files that exist.
+#[test]
+fn the_report_links_existing_tables_and_plots() {
+    let dir = tempdir();
+    let out = dir.path().join("r");
+    let s = dir.path().join("ltft.toml");
+    std::fs::write(
+        &s,
+        "name = \"ltft\"\ndescription = \"d\"\npolicy = \"p <b>\"\n[[lever]]\nfrom = \"2021-01\"\nscale = { \"hazard.ltft_uptake.monthly_prob\" = 3.0 }\n",
+    )
+    .unwrap();
+    let o = scenarios_cli(&out, &[s.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("p &lt;b&gt;"), "policy text is escaped");
+    let mut links = 0;
+    for part in html
+        .split(['"'])
+        .filter(|p| p.ends_with(".svg") || p.ends_with(".png") || p.ends_with(".parquet") || p.ends_with(".csv"))
+    {
+        assert!(out.join(part).exists(), "{part} is linked but missing");
+        links += 1;
+    }
+    assert!(links > 10, "{links} links");
+    for f in ["summary.parquet", "difference.parquet", "runs.parquet"] {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert_eq!(&bytes[..4], b"PAR1", "{f} is Parquet");
+    }
+    let png = std::fs::read(out.join("plots/fan_fte_nurse.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}
