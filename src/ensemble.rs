@@ -54,8 +54,8 @@ pub struct Reported {
 }
 
 /// The series a scenario table reports for a config: by staff group,
-/// headcount and FTE, leavers and leaver rate, joiners; FTE of every
-/// employed grade; doctors, GP FTE and trainees by region; LTFT and pause
+/// headcount and FTE, leavers and leaver rate, joiners; headcount and FTE
+/// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
 /// joiners.
 pub fn reported_series(rules: &Rules) -> Vec<Reported> {
@@ -70,6 +70,7 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
     }
     for g in &rules.grades {
         if g.kind == GradeKind::Employed {
+            names.push((format!("headcount.{}", g.name), Grain::Year));
             names.push((format!("fte.{}", g.name), Grain::Year));
         }
     }

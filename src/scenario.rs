@@ -58,8 +58,44 @@ struct RawLever {
 pub struct Lever {
     /// First calendar month it applies to.
     pub from: YearMonth,
-    /// `--set` overrides (already resolved: scales multiplied out).
-    pub overrides: Vec<String>,
+    /// `--set` overrides.
+    pub sets: Vec<String>,
+    /// Multipliers of the baseline's values (resolved per run, so they act
+    /// on each parameter draw's own values).
+    pub scales: Vec<(String, f64)>,
+}
+
+impl Lever {
+    /// A readable list of the lever's changes.
+    pub fn describe(&self) -> Vec<String> {
+        let mut v = self.sets.clone();
+        v.extend(self.scales.iter().map(|(p, f)| format!("{p} x {f}")));
+        v
+    }
+}
+
+/// `--set` overrides that multiply the number (or every year of the yearly
+/// series) at `path` in `tree` by `f`; `None` if there is no number there.
+fn resolve_scale(tree: &toml::Table, path: &str, f: f64) -> Option<Vec<String>> {
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|x| x as f64));
+    match get_path(tree, path)? {
+        toml::Value::Table(years) if !years.is_empty() && years.values().all(|v| number(v).is_some()) => Some(
+            years
+                .iter()
+                .map(|(y, v)| format!("{path}.{y}={}", toml::Value::Float(number(v).unwrap_or(0.0) * f)))
+                .collect(),
+        ),
+        v => number(v).map(|x| vec![format!("{path}={}", toml::Value::Float(x * f))]),
+    }
+}
+
+/// The config tree with the base overrides applied (what scales act on).
+pub fn base_tree(config: &ConfigSource, base: &[String]) -> Result<toml::Table, crate::error::ConfigError> {
+    let mut tree = parse_tree(config)?;
+    for kv in base {
+        apply_override(&mut tree, &config.file, kv)?;
+    }
+    Ok(tree)
 }
 
 /// A parsed scenario.
@@ -86,13 +122,17 @@ impl Scenario {
         }
     }
 
-    /// The overrides in force in a calendar month.
-    pub fn overrides_at(&self, date: YearMonth) -> Vec<String> {
-        self.levers
-            .iter()
-            .filter(|l| l.from <= date)
-            .flat_map(|l| l.overrides.iter().cloned())
-            .collect()
+    /// The overrides in force in a calendar month; scales multiply the
+    /// values in `tree` (the baseline with this run's base overrides).
+    pub fn overrides_at(&self, date: YearMonth, tree: &toml::Table) -> Vec<String> {
+        let mut out = Vec::new();
+        for l in self.levers.iter().filter(|l| l.from <= date) {
+            out.extend(l.sets.iter().cloned());
+            for (path, f) in &l.scales {
+                out.extend(resolve_scale(tree, path, *f).unwrap_or_default());
+            }
+        }
+        out
     }
 
     /// First month a lever applies, if any.
@@ -113,10 +153,7 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
         file: file.into(),
         message: e.to_string().trim_end().to_string(),
     })?;
-    let mut tree = parse_tree(config)?;
-    for kv in base {
-        apply_override(&mut tree, &config.file, kv)?;
-    }
+    let tree = base_tree(config, base)?;
     let bad = |key: &str, field: &str, value: String, message: String| InputError::Field {
         file: file.into(),
         line: line_of(text, key),
@@ -134,7 +171,7 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
                 "expected YYYY-MM".into(),
             )
         })?;
-        let mut overrides = Vec::new();
+        let mut sets = Vec::new();
         for (path, value) in &l.set {
             // A path must exist, or name a further year of a yearly series.
             let new_year = path.rsplit_once('.').is_some_and(|(parent, year)| {
@@ -157,8 +194,9 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
                     ));
                 }
             }
-            overrides.push(kv);
+            sets.push(kv);
         }
+        let mut scales = Vec::new();
         for (path, factor) in &l.scale {
             let f = factor.as_float().or_else(|| factor.as_integer().map(|x| x as f64));
             let Some(f) = f.filter(|f| f.is_finite() && *f >= 0.0) else {
@@ -169,29 +207,17 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
                     "a scale factor must be a number >= 0".into(),
                 ));
             };
-            let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|x| x as f64));
-            match get_path(&tree, path) {
-                Some(toml::Value::Table(years)) if years.values().all(|v| number(v).is_some()) => {
-                    for (y, v) in years {
-                        let x = number(v).unwrap_or(0.0) * f;
-                        overrides.push(format!("{path}.{y}={}", toml::Value::Float(x)));
-                    }
-                }
-                Some(v) if number(v).is_some() => {
-                    let x = number(v).unwrap_or(0.0) * f;
-                    overrides.push(format!("{path}={}", toml::Value::Float(x)));
-                }
-                _ => {
-                    return Err(bad(
-                        path,
-                        &format!("lever[{i}].scale"),
-                        path.clone(),
-                        format!("no number or yearly series at this path in {}", config.file),
-                    ));
-                }
+            if resolve_scale(&tree, path, f).is_none() {
+                return Err(bad(
+                    path,
+                    &format!("lever[{i}].scale"),
+                    path.clone(),
+                    format!("no number or yearly series at this path in {}", config.file),
+                ));
             }
+            scales.push((path.clone(), f));
         }
-        levers.push(Lever { from, overrides });
+        levers.push(Lever { from, sets, scales });
     }
     levers.sort_by_key(|l| l.from);
     let scenario = Scenario {
@@ -203,7 +229,9 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
     // Every lever in force at once must give a valid config (a lever on a
     // probability pushed past 1 is caught here, before anything runs).
     let mut all: Vec<String> = base.to_vec();
-    all.extend(scenario.levers.iter().flat_map(|l| l.overrides.iter().cloned()));
+    if let Some(last) = scenario.levers.iter().map(|l| l.from).max() {
+        all.extend(scenario.overrides_at(last, &tree));
+    }
     load_rules(config, &all).map_err(|e| InputError::File {
         file: file.into(),
         message: format!("with every lever applied, the config is invalid: {e}"),
@@ -286,9 +314,10 @@ pub fn run_scenario(
             });
         }
     }
+    let tree = base_tree(config, base)?;
     let mut in_force: Vec<String> = Vec::new();
     for m in sim.month() + 1..=rules.months {
-        let now = scenario.overrides_at(start.plus(m));
+        let now = scenario.overrides_at(start.plus(m), &tree);
         if now != in_force {
             let mut o = base.to_vec();
             o.push(format!("model.months={}", rules.months));

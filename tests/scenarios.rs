@@ -253,3 +253,25 @@ fn the_report_links_existing_tables_and_plots() {
     let png = std::fs::read(out.join("plots/fan_fte_nurse.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+/// A scale lever multiplies each run's own value: with parameters drawn
+/// from a posterior, the lever acts on the drawn value, not the config's.
+#[test]
+fn scale_levers_act_on_each_runs_own_parameters() {
+    let src = small();
+    let s =
+        scen("name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nscale = { \"hazard.nurse_leaving.annual_rate\" = 0.5 }\n");
+    let date = careersim::calendar::YearMonth { year: 2021, month: 1 };
+    let drawn = careersim::scenario::base_tree(&src, &["hazard.nurse_leaving.annual_rate=0.3".into()]).unwrap();
+    assert_eq!(
+        s.overrides_at(date, &drawn),
+        vec!["hazard.nurse_leaving.annual_rate=0.15".to_string()]
+    );
+    let config = careersim::scenario::base_tree(&src, &[]).unwrap();
+    assert_eq!(
+        s.overrides_at(date, &config),
+        vec!["hazard.nurse_leaving.annual_rate=0.05".to_string()]
+    );
+    let before = careersim::calendar::YearMonth { year: 2020, month: 12 };
+    assert!(s.overrides_at(before, &config).is_empty());
+}

@@ -132,7 +132,11 @@ fn both(
     }
     let mut png = Vec::new();
     image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut png,
+            image::codecs::png::CompressionType::Best,
+            image::codecs::png::FilterType::Adaptive,
+        ),
         &rgb,
         SIZE.0,
         SIZE.1,
@@ -387,7 +391,7 @@ pub fn render(
         let levers: Vec<String> = s
             .levers
             .iter()
-            .map(|l| format!("from {}: {}", l.from, html_escape(&l.overrides.join(", "))))
+            .map(|l| format!("from {}: {}", l.from, html_escape(&l.describe().join(", "))))
             .collect();
         let _ = writeln!(
             h,

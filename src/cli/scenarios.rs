@@ -197,7 +197,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         "base_overrides": base,
         "scenarios": spec.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name, "description": s.description, "policy": s.policy,
-            "levers": s.levers.iter().map(|l| serde_json::json!({"from": l.from.to_string(), "overrides": l.overrides})).collect::<Vec<_>>(),
+            "levers": s.levers.iter().map(|l| serde_json::json!({"from": l.from.to_string(), "changes": l.describe()})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "replicates": args.replicates,
         "draws": draws,
