@@ -228,14 +228,7 @@ pub fn parse_posterior(
     config: &ConfigSource,
 ) -> Result<(Vec<FreeParam>, super::Posterior), InputError> {
     let tree = parse_tree(config)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| InputError::File {
-            file: file.into(),
-            message: format!("cannot read the header: {e}"),
-        })?
-        .clone();
+    let (mut reader, headers) = super::csv_with_header(file, text)?;
     let names: Vec<&str> = headers.iter().collect();
     if names.len() < 4 || names[..3] != ["particle", "weight", "distance"] {
         return Err(InputError::File {

@@ -24,6 +24,22 @@ pub use evaluate::Evaluator;
 pub use free::{FreeParam, Prior, parse_free, parse_params_overlay, parse_posterior, render_params_overlay};
 pub use targets::{Target, parse_targets};
 
+/// A CSV reader over a text and its header, with the file named in errors.
+pub(crate) fn csv_with_header<'t>(
+    file: &str,
+    text: &'t str,
+) -> Result<(csv::Reader<&'t [u8]>, csv::StringRecord), crate::error::InputError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| crate::error::InputError::File {
+            file: file.into(),
+            message: format!("cannot read the header: {e}"),
+        })?
+        .clone();
+    Ok((reader, headers))
+}
+
 /// A weighted parameter sample (ABC-SMC particles, or one point).
 #[derive(Clone, Debug)]
 pub struct Posterior {

@@ -42,14 +42,7 @@ const REQUIRED: [&str; 6] = ["series", "grain", "year", "month", "value", "se"];
 /// Parses a targets file against the rules of a config. `file` names the
 /// text in errors.
 pub fn parse_targets(file: &str, text: &str, rules: &Rules) -> Result<Vec<Target>, InputError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| InputError::File {
-            file: file.into(),
-            message: format!("cannot read the header: {e}"),
-        })?
-        .clone();
+    let (mut reader, headers) = super::csv_with_header(file, text)?;
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     for name in REQUIRED {
         if col(name).is_none() {

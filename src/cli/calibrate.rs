@@ -18,7 +18,7 @@ use careersim::calibration::{
 use careersim::load_rules;
 use careersim::output::write_dir_atomically;
 
-use super::{bar, base_overrides, read_text, source};
+use super::{bar, base_overrides, read_text, source, threads};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -117,11 +117,6 @@ pub struct HindcastArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-}
-
-fn threads(t: Option<usize>) -> usize {
-    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
 }
 
 fn fmt(x: f64) -> String {

@@ -85,10 +85,7 @@ fn rows_csv(rows: &[Row]) -> String {
 }
 
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = super::threads(args.threads);
     careersim::schedule::init_threads(threads);
     if args.replicates == 0 {
         bail!("--replicates must be at least 1");
