@@ -423,7 +423,31 @@ pub fn render(
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n<h2>Difference bars</h2>\n");
+    h.push_str("</table>\n");
+    if spec.posterior.is_some() {
+        h.push_str("<h2>Monte-Carlo and parameter uncertainty at the end</h2>\n<p>Standard deviations over runs: within parameter draws (Monte-Carlo) and between draw means (parameter).</p>\n<table><tr><th>scenario</th><th>series</th><th>mean</th><th>5-95%</th><th>SD Monte-Carlo</th><th>SD parameter</th></tr>\n");
+        for r in summary
+            .iter()
+            .filter(|r| r.date == last && r.series.starts_with("fte.") && !r.series.contains('@'))
+        {
+            if rules.group_index(&r.series[4..]).is_none() {
+                continue;
+            }
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td>[{:.0}, {:.0}]</td><td>{:.0}</td><td>{:.0}</td></tr>",
+                html_escape(&r.scenario),
+                html_escape(&r.series),
+                r.stats.mean,
+                r.stats.q05,
+                r.stats.q95,
+                r.sd_monte_carlo,
+                r.sd_parameter
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h2>Difference bars</h2>\n");
     for (file, title, _) in &bar_files {
         let _ = writeln!(
             h,
