@@ -188,6 +188,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("ltft_open", "share.ltft.in_training", 1.0),
         ("intl_recruitment", "fte.nurse", -1.0),
         ("intl_recruitment", "fte.doctor", -1.0),
+        ("intl_red_list", "fte.nurse", -1.0),
         ("training_places", "fte.doctor", 1.0),
         ("training_places", "fte.nurse", 1.0),
         ("student_attrition", "fte.nurse", -1.0),

@@ -11,7 +11,7 @@ P="--params calibration/england/best.toml --scale 10 --quiet"
 t() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$CS" scenarios england "$@" --out "results/examples/$name"; }
 t oop_pause configs/scenarios/oop_pause.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P
 t ltft_open configs/scenarios/ltft_open.toml --replicates 5 --branch-at 2022-08 --until 2035-09 $P
-t intl_recruitment configs/scenarios/intl_recruitment.toml --replicates 5 --branch-at 2025-04 --until 2035-09 $P
+t intl_recruitment configs/scenarios/intl_recruitment.toml configs/scenarios/intl_red_list.toml --replicates 5 --branch-at 2025-04 --until 2035-09 $P
 t gp_training configs/scenarios/gp_training_3250.toml --replicates 5 --branch-at 2019-01 --until 2030-09 $P
 t nursing_growth configs/scenarios/nursing_expansion.toml configs/scenarios/student_attrition.toml configs/scenarios/nursing_expansion_high_attrition.toml --replicates 5 --branch-at 2024-08 --until 2035-09 $P
 t posts_moved configs/scenarios/regional_redistribution.toml configs/scenarios/skill_mix.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P
