@@ -830,7 +830,9 @@ impl Compiler<'_> {
             let ok = match state {
                 State::Student => gk == GradeKind::Student,
                 State::Trainee => gk == GradeKind::Training,
-                State::Qualified | State::OverseasRecruit => gk == GradeKind::Employed,
+                // Lapsed registrants recruited by a return campaign join on a
+                // Return to Practice course (`returner`) before qualifying.
+                State::Qualified | State::OverseasRecruit | State::Returner => gk == GradeKind::Employed,
                 _ => false,
             };
             if !ok {

@@ -89,6 +89,32 @@ fn resolve_scale(tree: &toml::Table, path: &str, f: f64) -> Option<Vec<String>> 
     }
 }
 
+/// A lever setting a year past the end of a yearly series (`path` is
+/// `series.YEAR`): the years between hold the series' last value, as they do
+/// in the baseline, so `{ 2015 = 0 }` plus a lever's `2024 = 2000` means 0
+/// until 2023 and 2,000 from 2024. Years some lever sets are left alone.
+fn hold_years(tree: &toml::Table, path: &str, explicit: &std::collections::BTreeSet<&str>) -> Vec<String> {
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|x| x as f64));
+    let Some((parent, year)) = path.rsplit_once('.') else {
+        return Vec::new();
+    };
+    let (Ok(year), Some(toml::Value::Table(t))) = (year.parse::<i32>(), get_path(tree, parent)) else {
+        return Vec::new();
+    };
+    let Some((last, value)) = t
+        .iter()
+        .filter_map(|(y, v)| Some((y.parse::<i32>().ok()?, number(v)?)))
+        .max_by_key(|p| p.0)
+    else {
+        return Vec::new();
+    };
+    (last + 1..year)
+        .map(|y| format!("{parent}.{y}"))
+        .filter(|p| !explicit.contains(p.as_str()))
+        .map(|p| format!("{p}={}", toml::Value::Float(value)))
+        .collect()
+}
+
 /// The config tree with the base overrides applied (what scales act on).
 pub fn base_tree(config: &ConfigSource, base: &[String]) -> Result<toml::Table, crate::error::ConfigError> {
     let mut tree = parse_tree(config)?;
@@ -161,6 +187,13 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
         value,
         message,
     };
+    // Every path some lever sets explicitly: gap years filled below never
+    // override them.
+    let explicit: std::collections::BTreeSet<&str> = raw
+        .lever
+        .iter()
+        .flat_map(|l| l.set.keys().map(String::as_str))
+        .collect();
     let mut levers = Vec::new();
     for (i, l) in raw.lever.iter().enumerate() {
         let from = YearMonth::parse(&l.from).ok_or_else(|| {
@@ -193,6 +226,9 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
                         format!("no parameter at this path in {} ({e})", config.file),
                     ));
                 }
+            }
+            if new_year {
+                sets.extend(hold_years(&tree, path, &explicit));
             }
             sets.push(kv);
         }

@@ -111,6 +111,43 @@ fn branching_from_a_snapshot_is_identical_to_running_in_one_go() {
     );
 }
 
+/// A lever setting a year past the end of a yearly series holds the
+/// series' last value in the years between (as the baseline does); years a
+/// lever sets itself are never overwritten by that hold.
+#[test]
+fn a_lever_on_a_later_year_holds_the_series_value_in_between() {
+    let s = scen(
+        "name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nset = { \"inflow.med_intake.per_year.2025\" = 500 }\n\
+         [[lever]]\nfrom = \"2022-01\"\nset = { \"inflow.med_intake.per_year.2023\" = 420 }\n",
+    );
+    let tree = careersim::scenario::base_tree(&small(), &[]).unwrap();
+    let at = |y: u32| {
+        s.overrides_at(
+            careersim::calendar::YearMonth {
+                year: y as i32,
+                month: 6,
+            },
+            &tree,
+        )
+    };
+    assert_eq!(
+        at(2021),
+        vec![
+            "inflow.med_intake.per_year.2022=350.0",
+            "inflow.med_intake.per_year.2024=350.0",
+            "inflow.med_intake.per_year.2025=500",
+        ]
+    );
+    assert_eq!(at(2022).last().unwrap(), "inflow.med_intake.per_year.2023=420");
+    // The rules compiled with every lever: 350 to 2022, 420, 350, then 500.
+    let mut o = at(2022);
+    o.push("model.months=96".into());
+    let rules = careersim::load::load_rules(&small(), &o).unwrap();
+    let f = rules.inflows.iter().find(|f| f.name == "med_intake").unwrap();
+    let per_year: Vec<f64> = (2021..=2026).map(|y| f.places.as_ref().unwrap().at(y)).collect();
+    assert_eq!(per_year, vec![350.0, 350.0, 420.0, 350.0, 500.0, 500.0]);
+}
+
 #[test]
 fn scenario_overlay_errors_name_file_line_and_field() {
     let cases = [
