@@ -232,7 +232,29 @@ pub struct StepRow {
     pub retire_to: State,
     /// Outcomes (start, len) when they depend on neither age band nor sex.
     pub flat_hazards: Option<(u32, u32)>,
+    /// The quiet month of this (grade, state), when the step can tell it
+    /// without the general rules: see [`QuietMonth`].
+    pub quiet: Option<QuietMonth>,
 }
+
+/// What the hot loop needs to recognise the common month in which nothing
+/// happens — no retirement, no hazard, no completion — and to apply it (the
+/// progress accrual) without the general rules. Exactly the general rules'
+/// outcome for that month; any other month takes the general path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuietMonth {
+    /// The hazards' total threshold: a draw at or above it fires none
+    /// (0: no hazards, no draw).
+    pub hazard_total: u64,
+    /// Progress accrued a month, tenths of a WTE-month; `PROGRESS_AT_FTE`:
+    /// the clinician's own FTE (LTFT).
+    pub progress: u8,
+    /// Progress at which the grade completes (`u16::MAX`: never).
+    pub completes_at: u16,
+}
+
+/// `QuietMonth::progress` marker: accrue the clinician's FTE in tenths.
+pub const PROGRESS_AT_FTE: u8 = u8::MAX;
 
 /// Everything the model needs, validated and dense.
 #[derive(Clone, Debug)]
@@ -1276,12 +1298,37 @@ fn step_rows(
             let base = (gi * State::COUNT + s) * n_bands * 2;
             let first = cells[base];
             let flat = (1..n_bands * 2).all(|k| same(first, cells[base + k]));
+            // The time rules of `progression::advance` that can leave a
+            // month quiet; pause (cap) and returner (end of support) months
+            // always take the general path.
+            let progress = match state {
+                State::Student | State::Trainee => Some(10),
+                State::Ltft => Some(PROGRESS_AT_FTE),
+                State::Qualified | State::OverseasRecruit | State::Leaver => Some(0),
+                State::Pause | State::Returner | State::Gone => None,
+            };
+            let completes_at = match state {
+                State::Student | State::Trainee | State::Ltft if grade.kind != GradeKind::Employed => {
+                    grade.duration_tenths
+                }
+                _ => u16::MAX,
+            };
+            let hazard_total = (first.1 > 0).then(|| outcomes[(first.0 + first.1 - 1) as usize].cum_threshold);
+            let quiet = match (flat, progress) {
+                (true, Some(progress)) => Some(QuietMonth {
+                    hazard_total: hazard_total.unwrap_or(0),
+                    progress,
+                    completes_at,
+                }),
+                _ => None,
+            };
             rows.push(StepRow {
                 retire_from: if retires { group.pension_age_months } else { u16::MAX },
                 retire_forced: group.max_age_months,
                 retire_threshold: group.retire_threshold,
                 retire_to: group.retire_to,
                 flat_hazards: flat.then_some(first),
+                quiet,
             });
         }
     }

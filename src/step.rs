@@ -7,8 +7,8 @@ use bevy_ecs::prelude::Entity;
 use crate::clinician::{Clinician, State};
 use crate::ledger::Tally;
 use crate::mechanisms::{Ctx, enter, hazards, pause, progression, retirement};
-use crate::random::{Purpose, draw_u32};
-use crate::rules::Rules;
+use crate::random::{Purpose, draw_keyed, draw_u32};
+use crate::rules::{PROGRESS_AT_FTE, Rules};
 
 /// Whether clinicians in this state are stepped at all. An inert leaver pool
 /// (no hazards out of `leaver`, retirement to `leaver`) is only counted.
@@ -35,13 +35,44 @@ pub fn step_clinician(
         return;
     }
     tally.agent_months += 1;
-    let before = *c;
     // 1. Ageing.
+    age_one_month(c);
+    // Most months nothing happens: recognised and applied from the
+    // clinician's (grade, state) row alone.
+    let row = rules.row(c.grade, c.state);
+    if let Some(q) = row.quiet
+        && c.age_months < row.retire_from
+        && (q.hazard_total == 0 || draw_keyed(ctx.key, c.id, Purpose::Hazard) as u64 >= q.hazard_total)
+    {
+        let accrue = if q.progress == PROGRESS_AT_FTE {
+            c.fte_tenths
+        } else {
+            q.progress
+        };
+        let progress = c.progress_tenths.saturating_add(accrue as u16);
+        if progress < q.completes_at {
+            c.progress_tenths = progress;
+            return;
+        }
+    }
+    step_general(rules, leaver_inert, c, entity, ctx, tally);
+}
+
+/// Ageing: a month older, a month longer in the state (and on pause).
+#[inline(always)]
+fn age_one_month(c: &mut Clinician) {
     c.age_months = c.age_months.saturating_add(1);
     c.months_in_state = c.months_in_state.saturating_add(1);
     if c.state == State::Pause {
         c.paused_months = c.paused_months.saturating_add(1);
     }
+}
+
+/// The general rules of a month (after ageing): retirement, the competing
+/// hazards, the time rules, and the record of any change.
+#[inline(never)]
+fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, entity: Entity, ctx: Ctx, tally: &mut Tally) {
+    let before = *c;
     // 2. Retirement.
     if let Some(to) = retirement::retires(rules, c, ctx) {
         if to != c.state {
@@ -78,6 +109,61 @@ pub fn step_clinician(
                 c.state = State::Gone;
             }
             tally.freed.push(entity);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::load::{baseline_source, career_lite_source};
+    use crate::schedule::Simulation;
+
+    /// The quiet-month shortcut is exactly the general rules: every
+    /// clinician of the England baseline (all states, grades, LTFT, pause,
+    /// returners, a live leaver pool) and of career-lite, stepped for a year
+    /// both ways, ends identical with identical tallies.
+    #[test]
+    fn the_quiet_month_shortcut_equals_the_general_rules() {
+        for (source, agents) in [(baseline_source(), None), (career_lite_source(), Some(50_000))] {
+            let scale = if agents.is_none() {
+                vec!["model.population_scale=20".into()]
+            } else {
+                vec![]
+            };
+            let rules = Arc::new(crate::load_rules(&source, &scale).unwrap());
+            let mut sim = Simulation::new(rules.clone(), 5, agents);
+            for _ in 0..30 {
+                sim.step_month();
+            }
+            let start = sim.clinicians();
+            let inert = sim.clock().leaver_inert;
+            let (mut fast, mut slow) = (start.clone(), start.clone());
+            let cells = rules.n_stock_cells();
+            let mut quiet = 0u64;
+            for month in 31..43 {
+                let ctx = Ctx::new(5, month);
+                let (mut tf, mut ts) = (Tally::new(cells), Tally::new(cells));
+                for (f, s) in fast.iter_mut().zip(slow.iter_mut()) {
+                    let before = *f;
+                    step_clinician(&rules, inert, f, Entity::PLACEHOLDER, ctx, &mut tf);
+                    if is_stepped(inert, s.state) {
+                        ts.agent_months += 1;
+                        age_one_month(s);
+                        step_general(&rules, inert, s, Entity::PLACEHOLDER, ctx, &mut ts);
+                    }
+                    assert_eq!(f, s, "{} month {month} from {before:?}", source.file);
+                    quiet += (f.state == before.state && f.grade == before.grade) as u64;
+                }
+                assert_eq!(
+                    (&tf.stock, &tf.fte, &tf.flows, tf.agent_months, tf.ccts),
+                    (&ts.stock, &ts.fte, &ts.flows, ts.agent_months, ts.ccts)
+                );
+                assert_eq!(tf.durations, ts.durations);
+            }
+            assert!(quiet > 0);
         }
     }
 }
