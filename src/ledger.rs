@@ -73,9 +73,9 @@ pub struct Tally {
     /// CCTs awarded.
     pub ccts: u32,
     /// Pause applications awaiting approval: (order key, id, entity).
-    pub pause_requests: Vec<(u32, u32, Entity)>,
+    pub pause_requests: Vec<(u32, u32, crate::step::Slot)>,
     /// Slots of clinicians who left the model, free for joiners.
-    pub freed: Vec<Entity>,
+    pub freed: Vec<crate::step::Slot>,
     /// Stock cells of inert leavers retired from the world this month.
     pub removed_leavers: Vec<usize>,
 }

@@ -31,7 +31,7 @@ use crate::mechanisms::{Ctx, enter, inflow, pause, recruitment};
 use crate::population;
 use crate::rules::{FTE_UNCHANGED, Rules};
 use crate::snapshot::Snapshot;
-use crate::step::step_clinician;
+use crate::step::{Slot, step_clinician};
 
 /// The rules of the run, shared.
 #[derive(Resource, Clone)]
@@ -66,13 +66,31 @@ pub struct RemovedLeavers {
     pub stock: Vec<u32>,
 }
 
-/// Entity slots free for joiners (their clinicians left the model).
+/// Slots free for joiners (their clinicians left the model).
 #[derive(Resource, Default)]
-pub struct FreeSlots(pub Vec<Entity>);
+pub struct FreeSlots(pub Vec<Slot>);
 
 /// Pause applications waiting for approval this month.
 #[derive(Resource, Default)]
-pub struct PendingPauses(pub Vec<(u32, u32, Entity)>);
+pub struct PendingPauses(pub Vec<(u32, u32, Slot)>);
+
+/// Runs `f` on every clinician as one slice, indexed by [`Slot`]. Bevy
+/// keeps them in one dense table (one archetype; clinicians are never
+/// despawned, their slots are reused), so a slot is a row of that table and
+/// stays valid until the world is dropped.
+pub fn with_slots<R>(world: &mut World, f: impl FnOnce(&mut [Clinician]) -> R) -> R {
+    let mut q = world.query::<&mut Clinician>();
+    let Ok(mut tables) = q.contiguous_iter_mut(world) else {
+        unreachable!("Clinician is a dense table component")
+    };
+    match tables.next() {
+        Some(mut table) => {
+            assert!(tables.next().is_none(), "clinicians live in one table");
+            f(table.bypass_change_detection())
+        }
+        None => f(&mut []),
+    }
+}
 
 /// Everything recorded so far.
 #[derive(Resource, Clone)]
@@ -367,12 +385,7 @@ fn begin_month(mut clock: ResMut<Clock>, rules: Res<RunRules>, mut ledger: ResMu
 /// small enough to balance two to a few dozen threads.
 const CHUNK: usize = 1 << 14;
 
-fn step_clinicians(
-    mut query: Query<(Entity, &mut Clinician)>,
-    rules: Res<RunRules>,
-    clock: Res<Clock>,
-    tallies: Res<Tallies>,
-) {
+fn step_clinicians(mut query: Query<&mut Clinician>, rules: Res<RunRules>, clock: Res<Clock>, tallies: Res<Tallies>) {
     let rules: &Rules = &rules.0;
     let ctx = Ctx::new(clock.seed, clock.month);
     let inert = clock.leaver_inert;
@@ -380,23 +393,22 @@ fn step_clinicians(
     let Ok(tables) = query.contiguous_iter_mut() else {
         unreachable!("Clinician is a dense table component")
     };
-    // Each table (there is one: every clinician has the same archetype) is
-    // one contiguous slice, split into chunks stepped on rayon's pool.
-    for (entities, mut clinicians) in tables {
+    // The one table of clinicians (see `with_slots`) as a slice, split into
+    // chunks stepped on rayon's pool; a clinician's slot is its row.
+    for (n, mut clinicians) in tables.enumerate() {
+        assert_eq!(n, 0, "clinicians live in one table");
         let slice = clinicians.bypass_change_detection();
-        slice
-            .par_chunks_mut(CHUNK)
-            .zip(entities.par_chunks(CHUNK))
-            .for_each(|(cs, es)| {
-                tallies.0.scope_or(
-                    || Tally::new(cells),
-                    |tally| {
-                        for (c, &e) in cs.iter_mut().zip(es) {
-                            step_clinician(rules, inert, c, e, ctx, tally);
-                        }
-                    },
-                );
-            });
+        slice.par_chunks_mut(CHUNK).enumerate().for_each(|(k, cs)| {
+            tallies.0.scope_or(
+                || Tally::new(cells),
+                |tally| {
+                    let first = (k * CHUNK) as Slot;
+                    for (i, c) in cs.iter_mut().enumerate() {
+                        step_clinician(rules, inert, c, first + i as Slot, ctx, tally);
+                    }
+                },
+            );
+        });
     }
 }
 
@@ -410,15 +422,19 @@ fn merge_tallies(
 ) {
     pending.0.clear();
     let mut durations = Vec::new();
-    for t in tallies.0.iter_mut() {
+    // Each thread's flows sorted in parallel, then counted in runs: one map
+    // update per distinct flow instead of one per transition.
+    let mut ts: Vec<&mut Tally> = tallies.0.iter_mut().collect();
+    ts.par_iter_mut().for_each(|t| t.flows.sort_unstable());
+    for t in ts {
         for (dst, src) in ledger.stock.iter_mut().zip(&t.stock) {
             *dst = (*dst as i64 + src) as u32;
         }
         for (dst, src) in ledger.fte.iter_mut().zip(&t.fte) {
             *dst = (*dst as i64 + src) as u64;
         }
-        for &k in &t.flows {
-            *ledger.flows.entry(k).or_insert(0) += 1;
+        for run in t.flows.chunk_by(|a, b| a == b) {
+            *ledger.flows.entry(run[0]).or_insert(0) += run.len() as u32;
         }
         ledger.counters.agent_months += t.agent_months;
         ledger.counters.ccts += t.ccts;
@@ -456,17 +472,17 @@ fn approve_pauses(world: &mut World) {
     let approved = requests.len().min(left);
     let mut scratch = Tally::default();
     let mut changes = Vec::new();
-    let mut q = world.query::<&mut Clinician>();
-    for r in &requests[..approved] {
-        if let Ok(mut c) = q.get_mut(world, r.2)
-            && pause::eligible(&rules, &c)
-        {
-            let before = *c;
-            let grade = c.grade;
-            enter(&rules, &mut c, State::Pause, grade, FTE_UNCHANGED, ctx, &mut scratch);
-            changes.push((before, *c));
+    with_slots(world, |slots| {
+        for r in &requests[..approved] {
+            let c = &mut slots[r.2 as usize];
+            if pause::eligible(&rules, c) {
+                let before = *c;
+                let grade = c.grade;
+                enter(&rules, c, State::Pause, grade, FTE_UNCHANGED, ctx, &mut scratch);
+                changes.push((before, *c));
+            }
         }
-    }
+    });
     world.resource_mut::<Clock>().pause_used += changes.len() as u32;
     let mut ledger = world.resource_mut::<MonthLedger>();
     for (b, a) in &changes {
@@ -507,17 +523,18 @@ fn inflows(world: &mut World) {
         ledger.counters.inflow_applicants[i] += a;
         ledger.counters.starts[i] += s;
     }
-    // Joiners take the slots of clinicians who left, then new entities.
+    // Joiners take the slots of clinicians who left most recently (sorted,
+    // so the writes sweep the table once), then new entities.
+    let mut free = std::mem::take(&mut world.resource_mut::<FreeSlots>().0);
+    let mut taken = free.split_off(free.len() - free.len().min(joiners.len()));
+    taken.sort_unstable();
     let mut joiners = joiners.into_iter();
-    while let Some(e) = world.resource_mut::<FreeSlots>().0.pop() {
-        let Some(c) = joiners.next() else {
-            world.resource_mut::<FreeSlots>().0.push(e);
-            break;
-        };
-        if let Some(mut slot) = world.get_mut::<Clinician>(e) {
-            *slot.bypass_change_detection() = c;
+    with_slots(world, |slots| {
+        for (&slot, c) in taken.iter().zip(joiners.by_ref()) {
+            slots[slot as usize] = c;
         }
-    }
+    });
+    world.resource_mut::<FreeSlots>().0 = free;
     let rest: Vec<Clinician> = joiners.collect();
     if !rest.is_empty() {
         world.spawn_batch(rest);

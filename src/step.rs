@@ -2,13 +2,15 @@
 //! draw, then the time rules. This is the hot loop; it runs in parallel over
 //! contiguous slices and writes only to the clinician and a per-thread tally.
 
-use bevy_ecs::prelude::Entity;
-
 use crate::clinician::{Clinician, State};
 use crate::ledger::Tally;
 use crate::mechanisms::{Ctx, enter, hazards, pause, progression, retirement};
 use crate::random::{Purpose, draw_keyed, draw_u32};
 use crate::rules::{PROGRESS_AT_FTE, Rules};
+
+/// A clinician's place in the world: its row in the one dense table of
+/// clinicians (see `schedule::with_slots`).
+pub type Slot = u32;
 
 /// Whether clinicians in this state are stepped at all. An inert leaver pool
 /// (no hazards out of `leaver`, retirement to `leaver`) is only counted.
@@ -23,14 +25,7 @@ fn is_stepped(rules_leaver_inert: bool, s: State) -> bool {
 
 /// Steps one clinician through one month.
 #[inline(always)]
-pub fn step_clinician(
-    rules: &Rules,
-    leaver_inert: bool,
-    c: &mut Clinician,
-    entity: Entity,
-    ctx: Ctx,
-    tally: &mut Tally,
-) {
+pub fn step_clinician(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot: Slot, ctx: Ctx, tally: &mut Tally) {
     if !is_stepped(leaver_inert, c.state) {
         return;
     }
@@ -55,7 +50,7 @@ pub fn step_clinician(
             return;
         }
     }
-    step_general(rules, leaver_inert, c, entity, ctx, tally);
+    step_general(rules, leaver_inert, c, slot, ctx, tally);
 }
 
 /// Ageing: a month older, a month longer in the state (and on pause).
@@ -71,7 +66,7 @@ fn age_one_month(c: &mut Clinician) {
 /// The general rules of a month (after ageing): retirement, the competing
 /// hazards, the time rules, and the record of any change.
 #[inline(never)]
-fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, entity: Entity, ctx: Ctx, tally: &mut Tally) {
+fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot: Slot, ctx: Ctx, tally: &mut Tally) {
     let before = *c;
     // 2. Retirement.
     if let Some(to) = retirement::retires(rules, c, ctx) {
@@ -84,7 +79,7 @@ fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, entity: En
             if pause::eligible(rules, c) {
                 if rules.pause.capacity_per_year.is_some() {
                     let key = draw_u32(ctx.seed, c.id, ctx.month, Purpose::MatchOrder);
-                    tally.pause_requests.push((key, c.id, entity));
+                    tally.pause_requests.push((key, c.id, slot));
                     progression::advance(rules, c, ctx, tally);
                 } else {
                     enter(rules, c, State::Pause, o.to_grade, o.fte_choice, ctx, tally);
@@ -108,7 +103,7 @@ fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, entity: En
                 tally.removed_leavers.push(rules.stock_cell(c.grade, c.state, c.region));
                 c.state = State::Gone;
             }
-            tally.freed.push(entity);
+            tally.freed.push(slot);
         }
     }
 }
@@ -148,11 +143,11 @@ mod tests {
                 let (mut tf, mut ts) = (Tally::new(cells), Tally::new(cells));
                 for (f, s) in fast.iter_mut().zip(slow.iter_mut()) {
                     let before = *f;
-                    step_clinician(&rules, inert, f, Entity::PLACEHOLDER, ctx, &mut tf);
+                    step_clinician(&rules, inert, f, 0, ctx, &mut tf);
                     if is_stepped(inert, s.state) {
                         ts.agent_months += 1;
                         age_one_month(s);
-                        step_general(&rules, inert, s, Entity::PLACEHOLDER, ctx, &mut ts);
+                        step_general(&rules, inert, s, 0, ctx, &mut ts);
                     }
                     assert_eq!(f, s, "{} month {month} from {before:?}", source.file);
                     quiet += (f.state == before.state && f.grade == before.grade) as u64;
