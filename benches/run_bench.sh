@@ -54,6 +54,25 @@ same = all(rows[(k[0], k[1], "engine")][0]["counts"]["120"][key] == v
            for k in rows if k[2] == "baseline" for key, v in rows[k][0]["counts"]["120"].items())
 print(f"\nCounts at months 60 and 120 agree exactly between engine and baseline in every cell: {same}.")
 print(f"\nEngland baseline (`careersim run --threads 2`, 30 years, ~800k clinicians): {england} s wall.\n")
+def rate(n, t, impl):
+    return statistics.median(x["agent_months_per_s"] for x in rows[(n, t, impl)])
+def met(ok): return "**met**" if ok else "**not met**"
+top = (10**7, 2)
+if top + ("engine",) in rows:
+    e, b = rate(*top, "engine"), rate(*top, "baseline")
+    mem = max(x["peak_rss_bytes"] for x in rows[top + ("engine",)]) / 10**7
+    print("## Targets (issue 3), from the measurements above\n")
+    print("| target | measured | status |")
+    print("|---|---|---|")
+    print(f"| 1e7 agents, 2 threads: engine ≥ 2.0e8 agent-months/s | {e:.3g} | {met(e >= 2e8)} |")
+    print(f"| engine ≥ 75% of the baseline in the same run (1e7, 2 threads) | {e/b:.0%} | {met(e >= 0.75 * b)} |")
+    print(f"| peak RSS ≤ 100 bytes/agent at 1e7 | {mem:.0f} B | {met(mem <= 100)} |")
+    for t in (1, 2):
+        if (10**5, t, "engine") in rows:
+            lo, hi = rate(10**5, t, "engine"), rate(10**7, t, "engine")
+            print(f"| throughput roughly flat 1e5 → 1e7, {t} thread(s) | 1e5/1e7 = {lo/hi:.2f} | {met(0.67 <= lo/hi <= 1.5)} (within 1.5x) |")
+    print(f"| England baseline, 30 years, < 10 s | {england} s | {met(float(england) < 10)} |")
+    print()
 print("## Machine\n")
 print("```")
 print(sh("lscpu | grep -E 'Model name|^CPU\\(s\\)|Thread|MHz|L2|L3'"))
