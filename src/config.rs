@@ -137,6 +137,11 @@ pub struct RawGrade {
     /// Entering this grade starts the pathway clock used for time to CCT.
     #[serde(default)]
     pub starts_pathway: bool,
+    /// An employed grade that holds clinicians between two stages of one
+    /// pathway (e.g. core completed, awaiting higher specialty training):
+    /// completing into it keeps the pathway clock running.
+    #[serde(default)]
+    pub keeps_pathway: bool,
     /// Trainees in this grade may take OOP Pause.
     #[serde(default)]
     pub pause_eligible: bool,

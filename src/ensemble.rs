@@ -125,19 +125,43 @@ pub struct RunValues {
     pub seed: u64,
     /// Value per (series, report month), series-major; NaN where undefined.
     pub values: Vec<f64>,
-    /// Mean time to CCT (months) of the CCTs awarded during the run.
-    pub mean_time_to_cct: f64,
+    /// Mean time to CCT (months) of the CCTs awarded during the run: all
+    /// pathways, then one per CCT-awarding grade (see [`cct_kpis`]).
+    pub time_to_cct: Vec<f64>,
 }
 
-fn mean_time_to_cct(h: &History) -> f64 {
-    let (mut sum, mut n) = (0.0, 0u64);
-    for (d, hist) in &h.durations {
-        if matches!(d, Duration::TimeToCct(_)) {
-            sum += hist.mean() * hist.len() as f64;
-            n += hist.len();
+/// The time-to-CCT KPIs of an ensemble table: `time_to_cct.mean_months`
+/// over all pathways, then `time_to_cct.<grade>.mean_months` for each grade
+/// that awards a CCT (GP training and specialty training differ by years,
+/// so a policy's effect on one is diluted in the pooled mean).
+pub fn cct_kpis(rules: &Rules) -> Vec<(String, Option<u8>)> {
+    let mut out = vec![("time_to_cct.mean_months".to_string(), None)];
+    for (g, grade) in rules.grades.iter().enumerate() {
+        if grade.awards_cct {
+            out.push((format!("time_to_cct.{}.mean_months", grade.name), Some(g as u8)));
         }
     }
-    if n > 0 { sum / n as f64 } else { f64::NAN }
+    out
+}
+
+/// Mean time to CCT of the CCTs awarded during the run, per [`cct_kpis`];
+/// NaN where none was awarded (or none had a known pathway start).
+fn time_to_cct(rules: &Rules, h: &History) -> Vec<f64> {
+    cct_kpis(rules)
+        .into_iter()
+        .map(|(_, only)| {
+            let (mut sum, mut n) = (0.0, 0u64);
+            for (d, hist) in &h.durations {
+                if let Duration::TimeToCct(g) = d
+                    && only.is_none_or(|o| o == *g)
+                {
+                    sum += hist.mean() * hist.len() as f64;
+                    n += hist.len();
+                }
+            }
+            if n > 0 { sum / n as f64 } else { f64::NAN }
+        })
+        .collect()
 }
 
 /// The particle of draw `d`.
@@ -201,7 +225,7 @@ pub fn run_ensemble(
                         replicate: r,
                         seed,
                         values,
-                        mean_time_to_cct: mean_time_to_cct(&h),
+                        time_to_cct: time_to_cct(&rules, &h),
                     })
                 })
                 .collect()
@@ -292,11 +316,12 @@ pub fn tables(spec: &EnsembleSpec, rules: &Rules, series: &[Reported], runs: &[R
     let months = report_months(spec.months);
     let draws = spec.posterior.map_or(1, |p| p.2.max(1));
     let mut names: Vec<String> = series.iter().map(|s| s.id.name.clone()).collect();
-    names.push("time_to_cct.mean_months".into());
+    names.extend(cct_kpis(rules).into_iter().map(|(name, _)| name));
+    // Time-to-CCT KPIs are one value per run, reported at the last month.
     let value = |run: &RunValues, k: usize, mi: usize| -> f64 {
-        if k == series.len() {
+        if k >= series.len() {
             if mi + 1 == months.len() {
-                run.mean_time_to_cct
+                run.time_to_cct[k - series.len()]
             } else {
                 f64::NAN
             }
@@ -311,7 +336,7 @@ pub fn tables(spec: &EnsembleSpec, rules: &Rules, series: &[Reported], runs: &[R
         let mine: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == s).collect();
         for (k, name) in names.iter().enumerate() {
             for (mi, &m) in months.iter().enumerate() {
-                if k == series.len() && mi + 1 != months.len() {
+                if k >= series.len() && mi + 1 != months.len() {
                     continue;
                 }
                 let date = rules.start.plus(m);

@@ -62,6 +62,8 @@ pub struct Grade {
     pub awards_cct: bool,
     /// Entry starts the pathway clock.
     pub starts_pathway: bool,
+    /// Completing into this (employed) grade keeps the pathway clock.
+    pub keeps_pathway: bool,
     /// OOP Pause allowed.
     pub pause_eligible: bool,
     /// Mean FTE on entry as qualified.
@@ -646,6 +648,13 @@ impl Compiler<'_> {
             };
             let fte_mean = g.fte_mean.unwrap_or(1.0);
             self.fte(&k("fte_mean"), fte_mean)?;
+            if g.keeps_pathway && kind != GradeKind::Employed {
+                return Err(self.err(
+                    k("keeps_pathway"),
+                    true,
+                    "only an employed grade can keep the pathway clock",
+                ));
+            }
             grades.push(Grade {
                 name: g.name.clone(),
                 group,
@@ -654,6 +663,7 @@ impl Compiler<'_> {
                 next: None,
                 awards_cct: g.awards_cct,
                 starts_pathway: g.starts_pathway,
+                keeps_pathway: g.keeps_pathway,
                 pause_eligible: g.pause_eligible,
                 fte_mean,
             });

@@ -6,6 +6,11 @@ use crate::rules::Rules;
 /// Doctor-only rules: ct (24 WTE-months) -> st (48, CCT, pause-eligible)
 /// -> consultant, with `extra` TOML appended.
 pub fn tiny_rules(extra: &str) -> Rules {
+    crate::load_rules(&tiny_source(extra), &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The source text of [`tiny_rules`].
+pub fn tiny_source(extra: &str) -> ConfigSource {
     let text = format!(
         r#"
 [model]
@@ -47,12 +52,8 @@ kind = "employed"
 {extra}
 "#
     );
-    crate::load_rules(
-        &ConfigSource {
-            file: "tiny.toml".into(),
-            text,
-        },
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    ConfigSource {
+        file: "tiny.toml".into(),
+        text,
+    }
 }

@@ -223,6 +223,8 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("oop_pause", "share.pause.in_training", 1.0),
         ("oop_pause", "count.leavers.doctor", -1.0),
         ("ltft_open", "share.ltft.in_training", 1.0),
+        ("ltft_open", "time_to_cct.run_through.mean_months", 1.0),
+        ("ltft_open", "time_to_cct.gp_training.mean_months", 1.0),
         ("intl_recruitment", "fte.nurse", -1.0),
         ("intl_recruitment", "fte.doctor", -1.0),
         ("intl_red_list", "fte.nurse", -1.0),

@@ -358,7 +358,31 @@ pub fn render(
     }
     let last = rules.start.plus(spec.months);
     let mut bar_files = Vec::new();
-    for (kpi, label) in KPIS {
+    // The pooled time to CCT, then one bar chart per CCT-awarding grade.
+    let per_grade: Vec<(String, String)> = careersim::ensemble::cct_kpis(rules)
+        .into_iter()
+        .skip(1)
+        .filter_map(|(name, g)| {
+            g.map(|g| {
+                (
+                    name,
+                    format!("mean time to CCT, {} (months)", rules.grades[g as usize].name),
+                )
+            })
+        })
+        .collect();
+    let kpis = KPIS
+        .iter()
+        .map(|&(k, l)| (k.to_string(), l.to_string()))
+        .flat_map(|kl| {
+            let extra = if kl.0 == "time_to_cct.mean_months" {
+                per_grade.clone()
+            } else {
+                vec![]
+            };
+            std::iter::once(kl).chain(extra)
+        });
+    for (kpi, label) in kpis {
         let rows: Vec<(String, f64, f64, f64)> = difference
             .iter()
             .filter(|r| r.series == *kpi && r.date == last)

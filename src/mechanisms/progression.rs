@@ -61,7 +61,8 @@ pub fn complete(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
         (_, State::Ltft) => State::Ltft,
         _ => State::Trainee,
     };
-    if rules.grades[next as usize].kind == GradeKind::Employed {
+    let next_grade = &rules.grades[next as usize];
+    if next_grade.kind == GradeKind::Employed && !next_grade.keeps_pathway {
         c.flags &= !FLAG_PATHWAY_KNOWN;
     }
     enter(rules, c, to, next, FTE_UNCHANGED, ctx, tally);
@@ -127,6 +128,33 @@ mod tests {
             t.durations,
             vec![(Duration::TimeToCct(rules.grade_index("st").unwrap()), 37)]
         );
+    }
+
+    #[test]
+    fn completing_into_an_employed_grade_ends_the_pathway_unless_it_keeps_it() {
+        // `extra` lands in the consultant grade of the tiny rules.
+        for (extra, kept) in [("", false), ("keeps_pathway = true\n", true)] {
+            let rules = tiny_rules(extra);
+            let mut c = at(&rules, "st", State::Trainee, 10);
+            c.progress_tenths = 470;
+            advance(&rules, &mut c, Ctx::new(1, 40), &mut Tally::new(rules.n_stock_cells()));
+            assert_eq!(rules.grades[c.grade as usize].name, "consultant");
+            assert_eq!(c.flags & FLAG_PATHWAY_KNOWN != 0, kept, "{extra:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_employed_grade_can_keep_the_pathway() {
+        let text = crate::testutil::tiny_source("").text.replace(
+            "next = \"st\"\nstarts_pathway = true",
+            "next = \"st\"\nstarts_pathway = true\nkeeps_pathway = true",
+        );
+        let source = crate::config::ConfigSource {
+            file: "tiny.toml".into(),
+            text,
+        };
+        let e = crate::load_rules(&source, &[]).unwrap_err().to_string();
+        assert!(e.contains("tiny.toml") && e.contains("grade.ct.keeps_pathway"), "{e}");
     }
 
     #[test]
