@@ -93,8 +93,8 @@ pub const FLAG_FROM_LEAVER: u8 = 4;
 /// The hot per-clinician data, 20 bytes. Grade implies the staff group.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clinician {
-    /// Stable id: the key of every random stream of this clinician.
-    pub id: u32,
+    /// Low 32 bits of the stable id ([`Clinician::id`]).
+    pub id_lo: u32,
     /// Age in months.
     pub age_months: u16,
     /// Months in the current state.
@@ -103,6 +103,8 @@ pub struct Clinician {
     pub progress_tenths: u16,
     /// Month index at which the current training pathway started.
     pub pathway_start: u16,
+    /// High 16 bits of the stable id (in what was the struct's padding).
+    pub id_hi: u16,
     /// Index of the grade in the compiled rules.
     pub grade: u8,
     /// The career state.
@@ -117,7 +119,27 @@ pub struct Clinician {
     pub paused_months: u8,
 }
 
+/// Bits of a clinician id (`id_lo` and `id_hi`).
+pub const ID_BITS: u32 = 48;
+
+// The id's high bits live in what would otherwise be padding.
+const _: () = assert!(std::mem::size_of::<Clinician>() == 20);
+
 impl Clinician {
+    /// Stable id (48 bits): the key of every random stream of this
+    /// clinician.
+    #[inline(always)]
+    pub fn id(&self) -> u64 {
+        (self.id_hi as u64) << 32 | self.id_lo as u64
+    }
+
+    /// Sets the stable id (below 2^48).
+    pub fn set_id(&mut self, id: u64) {
+        debug_assert!(id < 1 << ID_BITS);
+        self.id_lo = id as u32;
+        self.id_hi = (id >> 32) as u16;
+    }
+
     /// Whether the clinician is female.
     pub fn is_female(&self) -> bool {
         self.flags & FLAG_FEMALE != 0

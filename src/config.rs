@@ -79,6 +79,13 @@ pub struct RawModel {
     /// scaled back by k. Used by calibration to afford thousands of runs.
     #[serde(default)]
     pub population_scale: Option<f64>,
+    /// How joiners are numbered (their ids key their random streams):
+    /// `by_origin` (default) from (month, inflow, region, number within
+    /// them), so a scenario that changes one inflow leaves every other
+    /// joiner's draws as in the baseline; `sequential` numbers them on from
+    /// the initial population in order of arrival (as career-lite specifies).
+    #[serde(default)]
+    pub joiner_ids: Option<String>,
 }
 
 /// `[[region]]`.

@@ -167,7 +167,7 @@ fn time_to_cct(rules: &Rules, h: &History) -> Vec<f64> {
 /// The particle of draw `d`.
 pub fn particle_of_draw(post: &Posterior, seed: u64, d: usize) -> usize {
     let total: f64 = post.weights.iter().sum();
-    let mut rng = stream(seed, d as u32, 0, Purpose::Posterior);
+    let mut rng = stream(seed, d as u64, 0, Purpose::Posterior);
     let x = (rng.next_u32() as f64 + 0.5) / 4_294_967_296.0 * total;
     let mut acc = 0.0;
     for (i, w) in post.weights.iter().enumerate() {

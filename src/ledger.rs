@@ -73,7 +73,7 @@ pub struct Tally {
     /// CCTs awarded.
     pub ccts: u32,
     /// Pause applications awaiting approval: (order key, id, entity).
-    pub pause_requests: Vec<(u32, u32, crate::step::Slot)>,
+    pub pause_requests: Vec<(u32, u64, crate::step::Slot)>,
     /// Slots of clinicians who left the model, free for joiners.
     pub freed: Vec<crate::step::Slot>,
     /// Stock cells of inert leavers retired from the world this month.

@@ -49,7 +49,7 @@ pub fn population(rules: &Rules, seed: u64, agents: Option<u64>) -> Box<dyn Iter
                 .into_iter()
                 .flat_map(|(si, r, n)| (0..n).map(move |_| (si, r)))
                 .enumerate()
-                .map(move |(id, (si, r))| from_stock(rules, seed, id as u32, si, r));
+                .map(move |(id, (si, r))| from_stock(rules, seed, id as u64, si, r));
             Box::new(Counted {
                 inner: iter,
                 remaining: total as usize,
@@ -65,7 +65,7 @@ pub fn population(rules: &Rules, seed: u64, agents: Option<u64>) -> Box<dyn Iter
     }
 }
 
-fn from_stock(rules: &Rules, seed: u64, id: u32, si: usize, r: u8) -> Clinician {
+fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician {
     let Initial::Stocks(stocks) = &rules.initial else {
         unreachable!("called for stock layouts only")
     };
@@ -121,7 +121,8 @@ pub fn lattice_member(rules: &Rules, l: &Lattice, i: u64) -> Clinician {
     let g = &rules.grades[grade as usize];
     let months = (g.duration_tenths / 10).max(1) as u64;
     let mut c = Clinician {
-        id: i as u32,
+        id_lo: i as u32,
+        id_hi: (i >> 32) as u16,
         age_months: (l.age.0 as u64 + (i.wrapping_mul(l.age.1)) % l.age.2 as u64) as u16,
         months_in_state: 0,
         progress_tenths: 0,

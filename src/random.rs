@@ -55,28 +55,28 @@ pub fn month_key(seed: u64, month: u32) -> u64 {
 /// the mixed (seed, month) key plus the clinician id, mixed again; the
 /// purpose selects the PCG stream.
 #[inline(always)]
-pub fn stream(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> Pcg32 {
-    Pcg32::new(mix64(month_key(seed, month) ^ clinician as u64), purpose as u64)
+pub fn stream(seed: u64, clinician: u64, month: u32, purpose: Purpose) -> Pcg32 {
+    Pcg32::new(mix64(month_key(seed, month) ^ clinician), purpose as u64)
 }
 
 /// The first 32-bit draw of a keyed stream, given the month key.
 #[inline(always)]
-pub fn draw_keyed(month_key: u64, clinician: u32, purpose: Purpose) -> u32 {
-    Pcg32::new(mix64(month_key ^ clinician as u64), purpose as u64).next_u32()
+pub fn draw_keyed(month_key: u64, clinician: u64, purpose: Purpose) -> u32 {
+    Pcg32::new(mix64(month_key ^ clinician), purpose as u64).next_u32()
 }
 
 /// The first 32-bit draw of a keyed stream.
 #[inline(always)]
-pub fn draw_u32(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> u32 {
+pub fn draw_u32(seed: u64, clinician: u64, month: u32, purpose: Purpose) -> u32 {
     stream(seed, clinician, month, purpose).next_u32()
 }
 
 /// The first 32-bit draw of sub-stream `sub` of a purpose (e.g. one per
 /// recruitment scheme), so schemes never share draws.
 #[inline(always)]
-pub fn draw_u32_sub(seed: u64, clinician: u32, month: u32, purpose: Purpose, sub: u32) -> u32 {
+pub fn draw_u32_sub(seed: u64, clinician: u64, month: u32, purpose: Purpose, sub: u32) -> u32 {
     Pcg32::new(
-        mix64(month_key(seed, month) ^ clinician as u64),
+        mix64(month_key(seed, month) ^ clinician),
         purpose as u64 | ((sub as u64 + 1) << 8),
     )
     .next_u32()
@@ -84,7 +84,7 @@ pub fn draw_u32_sub(seed: u64, clinician: u32, month: u32, purpose: Purpose, sub
 
 /// A uniform in [0, 1) from a keyed stream (32 bits of resolution).
 #[inline(always)]
-pub fn uniform(seed: u64, clinician: u32, month: u32, purpose: Purpose) -> f64 {
+pub fn uniform(seed: u64, clinician: u64, month: u32, purpose: Purpose) -> f64 {
     draw_u32(seed, clinician, month, purpose) as f64 * (1.0 / 4_294_967_296.0)
 }
 
@@ -97,7 +97,7 @@ pub fn threshold(p: f64) -> u64 {
 
 /// Bernoulli draw with a precomputed threshold, given the month key.
 #[inline(always)]
-pub fn fires(month_key: u64, clinician: u32, purpose: Purpose, thr: u64) -> bool {
+pub fn fires(month_key: u64, clinician: u64, purpose: Purpose, thr: u64) -> bool {
     (draw_keyed(month_key, clinician, purpose) as u64) < thr
 }
 
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn uniform_mean_within_standard_error() {
         // Mean of n uniforms: sd = sqrt(1/12/n); allow 4 standard errors.
-        let n = 200_000u32;
+        let n = 200_000u64;
         let mean: f64 = (0..n).map(|i| uniform(1, i, 1, Purpose::Hazard)).sum::<f64>() / n as f64;
         let se = (1.0 / 12.0 / n as f64).sqrt();
         assert!((mean - 0.5).abs() < 4.0 * se, "mean {mean}");
@@ -128,7 +128,7 @@ mod tests {
     fn threshold_edges() {
         assert_eq!(threshold(0.0), 0);
         assert!((u32::MAX as u64) < threshold(1.0));
-        let n = 100_000u32;
+        let n = 100_000u64;
         let thr = threshold(0.1);
         let k = (0..n)
             .filter(|&i| fires(month_key(3, 2), i, Purpose::Apply, thr))

@@ -100,6 +100,27 @@ impl Series {
     }
 }
 
+/// Joiners a year of one inflow (and so a month, in one region) at most:
+/// a joiner's number within its origin has 24 bits (`inflow::joiner_id`).
+pub const MAX_JOINERS_PER_MONTH: u64 = 1 << 24;
+/// Inflows at most when joiners are numbered by origin (6 bits).
+pub const MAX_INFLOWS_BY_ORIGIN: usize = 64;
+/// Regions at most when joiners are numbered by origin (5 bits).
+pub const MAX_REGIONS_BY_ORIGIN: usize = 32;
+/// Largest monthly share of the initial population (at most 2^32) that
+/// keeps a month's joiners of one inflow within 24 bits.
+pub const MAX_SHARE_BY_ORIGIN: f64 = 1.0 / 256.0;
+
+/// How joiners are numbered; a clinician's id keys its random streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinerIds {
+    /// From (month, inflow, region, number within them): common random
+    /// numbers between scenarios survive a change to any one inflow.
+    ByOrigin,
+    /// On from the initial population, in order of arrival.
+    Sequential,
+}
+
 /// A compiled inflow.
 #[derive(Clone, Debug)]
 pub struct Inflow {
@@ -273,6 +294,8 @@ pub struct Rules {
     pub config_hash: u64,
     /// Population scale k (a 1-in-k sample; 1 = full population).
     pub population_scale: f64,
+    /// How joiners are numbered.
+    pub joiner_ids: JoinerIds,
     /// Region names.
     pub regions: Vec<String>,
     /// Region shares.
@@ -895,6 +918,19 @@ impl Compiler<'_> {
             if let Some(s) = f.per_month_share_of_initial {
                 self.prob(&k("per_month_share_of_initial"), s)?;
             }
+            // Joiner numbers within a (month, inflow, region) have 24 bits.
+            for (key, s) in [
+                ("per_year", &f.per_year),
+                ("applicants_per_year", &f.applicants_per_year),
+            ] {
+                if let Some((y, v)) = s.iter().flatten().find(|(_, v)| **v > MAX_JOINERS_PER_MONTH as f64) {
+                    return Err(self.err(
+                        format!("{}.{y}", k(key)),
+                        fmt_num(*v),
+                        format!("at most {MAX_JOINERS_PER_MONTH} a year"),
+                    ));
+                }
+            }
             if places.is_some() == f.per_month_share_of_initial.is_some() {
                 return Err(self.err(
                     k("per_year"),
@@ -921,6 +957,39 @@ impl Compiler<'_> {
             "inflow",
             &inflows.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
         )?;
+        let joiner_ids = match raw.model.joiner_ids.as_deref() {
+            None | Some("by_origin") => JoinerIds::ByOrigin,
+            Some("sequential") => JoinerIds::Sequential,
+            Some(other) => {
+                return Err(self.err("model.joiner_ids", other, "must be by_origin or sequential"));
+            }
+        };
+        if joiner_ids == JoinerIds::ByOrigin {
+            if inflows.len() > MAX_INFLOWS_BY_ORIGIN {
+                return Err(self.err(
+                    "inflow",
+                    inflows.len(),
+                    format!("at most {MAX_INFLOWS_BY_ORIGIN} inflows with model.joiner_ids = by_origin"),
+                ));
+            }
+            if regions.len() > MAX_REGIONS_BY_ORIGIN {
+                return Err(self.err(
+                    "region",
+                    regions.len(),
+                    format!("at most {MAX_REGIONS_BY_ORIGIN} regions with model.joiner_ids = by_origin"),
+                ));
+            }
+            if let Some(f) = inflows
+                .iter()
+                .find(|f| f.per_month_share_of_initial.is_some_and(|s| s > MAX_SHARE_BY_ORIGIN))
+            {
+                return Err(self.err(
+                    format!("inflow.{}.per_month_share_of_initial", f.name),
+                    fmt_num(f.per_month_share_of_initial.unwrap_or_default()),
+                    "at most 1/256 with model.joiner_ids = by_origin (or set it to sequential)",
+                ));
+            }
+        }
 
         // Recruitment.
         let mut schemes = Vec::new();
@@ -1045,6 +1114,7 @@ impl Compiler<'_> {
             seed: raw.model.seed,
             config_hash,
             population_scale: self.scale,
+            joiner_ids,
             regions,
             region_shares,
             groups,

@@ -45,7 +45,7 @@ pub struct Clock {
     /// Last month completed (0 = initial population only).
     pub month: u32,
     /// Next clinician id.
-    pub next_id: u32,
+    pub next_id: u64,
     /// Size of the initial population.
     pub initial_population: u64,
     /// Pause approvals used in the current approval year.
@@ -72,7 +72,7 @@ pub struct FreeSlots(pub Vec<Slot>);
 
 /// Pause applications waiting for approval this month.
 #[derive(Resource, Default)]
-pub struct PendingPauses(pub Vec<(u32, u32, Slot)>);
+pub struct PendingPauses(pub Vec<(u32, u64, Slot)>);
 
 /// Runs `f` on every clinician as one slice, indexed by [`Slot`]. Bevy
 /// keeps them in one dense table (one archetype; clinicians are never
@@ -164,7 +164,7 @@ impl Simulation {
         let mut sim = Simulation::with_population(rules.clone(), clock, ledger, history, Vec::new(), population);
         let n = sim.entities();
         let mut clock = sim.world.resource_mut::<Clock>();
-        clock.next_id = n as u32;
+        clock.next_id = n;
         clock.initial_population = n;
         // Month 0: the stocks of the initial population, no flows.
         let (stock, fte) = sim.recount();
@@ -284,7 +284,7 @@ impl Simulation {
             .filter(|c| c.state != State::Gone)
             .copied()
             .collect();
-        v.sort_unstable_by_key(|c| c.id);
+        v.sort_unstable_by_key(|c| c.id());
         v
     }
 

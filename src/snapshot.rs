@@ -15,7 +15,7 @@ use crate::rules::Rules;
 use crate::schedule::{Clock, History};
 
 /// Bumped whenever the snapshot layout or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: [u8; 8] = *b"CSIMSNAP";
 
 /// The whole state of a run at the end of a month.
@@ -31,7 +31,7 @@ pub struct Snapshot {
     pub seed: u64,
     /// Month completed.
     pub month: u32,
-    next_id: u32,
+    next_id: u64,
     initial_population: u64,
     pause_used: u32,
     leaver_inert: bool,

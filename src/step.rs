@@ -37,7 +37,7 @@ pub fn step_clinician(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot
     let row = rules.row(c.grade, c.state);
     if let Some(q) = row.quiet
         && c.age_months < row.retire_from
-        && (q.hazard_total == 0 || draw_keyed(ctx.key, c.id, Purpose::Hazard) as u64 >= q.hazard_total)
+        && (q.hazard_total == 0 || draw_keyed(ctx.key, c.id(), Purpose::Hazard) as u64 >= q.hazard_total)
     {
         let accrue = if q.progress == PROGRESS_AT_FTE {
             c.fte_tenths
@@ -78,8 +78,8 @@ fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot: Slot
         if o.to_state == State::Pause {
             if pause::eligible(rules, c) {
                 if rules.pause.capacity_per_year.is_some() {
-                    let key = draw_u32(ctx.seed, c.id, ctx.month, Purpose::MatchOrder);
-                    tally.pause_requests.push((key, c.id, slot));
+                    let key = draw_u32(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder);
+                    tally.pause_requests.push((key, c.id(), slot));
                     progression::advance(rules, c, ctx, tally);
                 } else {
                     enter(rules, c, State::Pause, o.to_grade, o.fte_choice, ctx, tally);

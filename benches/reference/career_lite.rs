@@ -109,7 +109,7 @@ fn step(a: &mut Agent, month_key: u64, table: &[[Vec<(u64, u8)>; 5]; 2]) -> bool
         a.mis = 0;
         return true;
     }
-    let u = draw_keyed(month_key, a.id, Purpose::Hazard) as u64;
+    let u = draw_keyed(month_key, a.id as u64, Purpose::Hazard) as u64;
     if let Some(&(_, to)) = table[a.group as usize][a.state as usize]
         .iter()
         .find(|(thr, _)| u < *thr)

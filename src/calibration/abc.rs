@@ -81,7 +81,7 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
     let n0 = (n as u64).min(s.budget.max(1)) as usize;
     let prior: Vec<Vec<f64>> = (0..n0)
         .map(|c| {
-            let mut rng = stream(s.seed, c as u32, 0, Purpose::Calibration);
+            let mut rng = stream(s.seed, c as u64, 0, Purpose::Calibration);
             (0..d).map(|_| unit(&mut rng)).collect()
         })
         .collect();
@@ -137,7 +137,7 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
             let cands: Vec<Vec<f64>> = (0..batch)
                 .map(|k| {
                     let c = next_candidate + k as u32;
-                    let mut rng = stream(s.seed, c, t as u32, Purpose::Calibration);
+                    let mut rng = stream(s.seed, c as u64, t as u32, Purpose::Calibration);
                     let r = unit(&mut rng) * cum[cum.len() - 1];
                     let parent = cum.partition_point(|&x| x < r).min(current.unit.len() - 1);
                     for _ in 0..1000 {

@@ -122,7 +122,7 @@ pub fn replicate(
     (0..replicates)
         .into_par_iter()
         .map(|r| {
-            let mut rng = stream(seed, r as u32, 0, Purpose::Posterior);
+            let mut rng = stream(seed, r as u64, 0, Purpose::Posterior);
             let x = (rng.next_u32() as f64 + 0.5) / 4_294_967_296.0 * total;
             let mut acc = 0.0;
             let mut pick = posterior.weights.len() - 1;

@@ -16,6 +16,6 @@ pub fn draw<'r>(rules: &'r Rules, c: &Clinician, ctx: Ctx) -> Option<&'r Outcome
     if outcomes.is_empty() {
         return None;
     }
-    let u = draw_keyed(ctx.key, c.id, Purpose::Hazard) as u64;
+    let u = draw_keyed(ctx.key, c.id(), Purpose::Hazard) as u64;
     outcomes.iter().find(|o| u < o.cum_threshold)
 }

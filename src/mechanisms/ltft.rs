@@ -9,7 +9,7 @@ use crate::rules::Rules;
 use super::Ctx;
 
 /// Draws the FTE (tenths) of an FTE choice table.
-pub fn choose_fte(rules: &Rules, choice: u16, id: u32, ctx: Ctx) -> u8 {
+pub fn choose_fte(rules: &Rules, choice: u16, id: u64, ctx: Ctx) -> u8 {
     let table = &rules.fte_choices[choice as usize];
     if table.len() == 1 {
         return table[0].1;

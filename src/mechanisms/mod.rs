@@ -41,7 +41,7 @@ impl Ctx {
 
 /// Draws FTE tenths around a mean: floor or ceil of mean x 10, with the
 /// probability that makes the expectation exact.
-pub fn fte_around(mean: f64, seed: u64, id: u32, month: u32) -> u8 {
+pub fn fte_around(mean: f64, seed: u64, id: u64, month: u32) -> u8 {
     let x = (mean * 10.0).clamp(0.0, 10.0);
     let lo = x.floor();
     let frac = x - lo;
@@ -85,13 +85,13 @@ pub fn enter(rules: &Rules, c: &mut Clinician, to: State, to_grade: u8, fte_choi
         }
     }
     if fte_choice != FTE_UNCHANGED {
-        c.fte_tenths = ltft::choose_fte(rules, fte_choice, c.id, ctx);
+        c.fte_tenths = ltft::choose_fte(rules, fte_choice, c.id(), ctx);
     } else if to == State::Trainee {
         c.fte_tenths = 10;
     } else if to == State::Qualified
         && (matches!(from, State::Student | State::Trainee | State::Ltft) || c.fte_tenths == 0)
     {
-        c.fte_tenths = fte_around(rules.grades[c.grade as usize].fte_mean, ctx.seed, c.id, ctx.month);
+        c.fte_tenths = fte_around(rules.grades[c.grade as usize].fte_mean, ctx.seed, c.id(), ctx.month);
     }
     if to == State::Pause {
         c.paused_months = 0;
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn fte_around_matches_mean() {
-        let n = 100_000u32;
+        let n = 100_000u64;
         let mean: f64 = (0..n).map(|i| fte_around(0.73, 5, i, 1) as f64).sum::<f64>() / n as f64;
         // Each draw is 7 or 8 tenths: sd 0.5 tenths/sqrt(n).
         let se = (0.3f64 * 0.7).sqrt() / (n as f64).sqrt();

@@ -45,7 +45,8 @@ mod tests {
 
     fn trainee(rules: &Rules, progress: u16) -> Clinician {
         Clinician {
-            id: 1,
+            id_lo: 1,
+            id_hi: 0,
             age_months: 360,
             months_in_state: 0,
             progress_tenths: progress,

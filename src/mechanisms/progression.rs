@@ -78,7 +78,8 @@ mod tests {
 
     fn at(rules: &Rules, grade: &str, state: State, fte: u8) -> Clinician {
         Clinician {
-            id: 9,
+            id_lo: 9,
+            id_hi: 0,
             age_months: 300,
             months_in_state: 0,
             progress_tenths: 0,

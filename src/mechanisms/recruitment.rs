@@ -28,17 +28,17 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         };
         let posts = posts_by_region(s, round, year);
         let mut query = world.query::<(Entity, &Clinician)>();
-        let mut applicants: Vec<(u8, u32, u32, Entity)> = query
+        let mut applicants: Vec<(u8, u32, u64, Entity)> = query
             .iter(world)
             .filter(|(_, c)| c.state != State::Gone && s.from_grade[c.grade as usize] && s.from_state[c.state as usize])
             .filter(|(_, c)| {
-                (draw_u32_sub(ctx.seed, c.id, ctx.month, Purpose::Apply, si as u32) as u64) < s.apply_threshold
+                (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64) < s.apply_threshold
             })
             .map(|(e, c)| {
                 (
                     c.region,
-                    draw_u32_sub(ctx.seed, c.id, ctx.month, Purpose::MatchOrder, si as u32),
-                    c.id,
+                    draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder, si as u32),
+                    c.id(),
                     e,
                 )
             })

@@ -16,5 +16,5 @@ pub fn retires(rules: &Rules, c: &Clinician, ctx: Ctx) -> Option<State> {
         return None;
     }
     let forced = c.age_months >= row.retire_forced;
-    (forced || fires(ctx.key, c.id, Purpose::Retirement, row.retire_threshold)).then_some(row.retire_to)
+    (forced || fires(ctx.key, c.id(), Purpose::Retirement, row.retire_threshold)).then_some(row.retire_to)
 }
