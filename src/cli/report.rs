@@ -230,8 +230,12 @@ where
     Ok(())
 }
 
+/// Space above and below each difference bar, in pixels.
+const BAR_GAP_PX: u32 = 14;
+
 /// Difference-from-baseline bars (horizontal, one per scenario) with 5-95%
-/// whiskers.
+/// whiskers. The y axis has one segment per scenario (`0..n - 1` segmented
+/// holds n segments).
 fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, rows: &[(String, f64, f64, f64)]) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -252,7 +256,7 @@ where
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(250)
-        .build_cartesian_2d((lo - pad)..(hi + pad), (0..n).into_segmented())
+        .build_cartesian_2d((lo - pad)..(hi + pad), (0..n - 1).into_segmented())
         .map_err(|e| anyhow!("{e}"))?;
     chart
         .configure_mesh()
@@ -273,10 +277,14 @@ where
         let c = color(i + 1);
         let i = i as i32;
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(0.0, SegmentValue::Exact(i)), (r.1, SegmentValue::Exact(i + 1))],
-                c.mix(0.7).filled(),
-            )))
+            .draw_series(std::iter::once({
+                let mut bar = Rectangle::new(
+                    [(0.0, SegmentValue::Exact(i)), (r.1, SegmentValue::Exact(i + 1))],
+                    c.mix(0.7).filled(),
+                );
+                bar.set_margin(BAR_GAP_PX, BAR_GAP_PX, 0, 0);
+                bar
+            }))
             .map_err(|e| anyhow!("{e}"))?;
         if r.2.is_finite() && r.3.is_finite() {
             chart
