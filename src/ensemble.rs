@@ -16,11 +16,9 @@ use crate::calendar::YearMonth;
 use crate::calibration::fit::quantile;
 use crate::calibration::{FreeParam, Posterior};
 use crate::config::ConfigSource;
-use crate::ledger::Duration;
 use crate::random::{Purpose, stream};
 use crate::rules::{GradeKind, Rules};
 use crate::scenario::{RunError, Scenario, baseline_rules, run_scenario, run_to_branch};
-use crate::schedule::History;
 use crate::series::{Grain, SeriesId};
 
 /// What to run.
@@ -57,7 +55,7 @@ pub struct Reported {
 /// headcount and FTE, leavers and leaver rate, joiners; headcount and FTE
 /// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
-/// joiners.
+/// joiners; mean time to CCT, pooled and per CCT-awarding grade.
 pub fn reported_series(rules: &Rules) -> Vec<Reported> {
     let mut names: Vec<(String, Grain)> = Vec::new();
     for g in &rules.groups {
@@ -86,8 +84,16 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         "count.ccts.all",
         "count.unfilled_posts.all",
         "count.intl_joiners.all",
+        "time_to_cct.all",
     ] {
         names.push((n.to_string(), Grain::Year));
+    }
+    // Pathways differ by years (GP training against specialty training), so
+    // a policy's effect on one is diluted in the pooled mean.
+    for g in &rules.grades {
+        if g.awards_cct {
+            names.push((format!("time_to_cct.{}", g.name), Grain::Year));
+        }
     }
     let mut seen: Vec<String> = Vec::new();
     names.retain(|(n, _)| {
@@ -125,43 +131,6 @@ pub struct RunValues {
     pub seed: u64,
     /// Value per (series, report month), series-major; NaN where undefined.
     pub values: Vec<f64>,
-    /// Mean time to CCT (months) of the CCTs awarded during the run: all
-    /// pathways, then one per CCT-awarding grade (see [`cct_kpis`]).
-    pub time_to_cct: Vec<f64>,
-}
-
-/// The time-to-CCT KPIs of an ensemble table: `time_to_cct.mean_months`
-/// over all pathways, then `time_to_cct.<grade>.mean_months` for each grade
-/// that awards a CCT (GP training and specialty training differ by years,
-/// so a policy's effect on one is diluted in the pooled mean).
-pub fn cct_kpis(rules: &Rules) -> Vec<(String, Option<u8>)> {
-    let mut out = vec![("time_to_cct.mean_months".to_string(), None)];
-    for (g, grade) in rules.grades.iter().enumerate() {
-        if grade.awards_cct {
-            out.push((format!("time_to_cct.{}.mean_months", grade.name), Some(g as u8)));
-        }
-    }
-    out
-}
-
-/// Mean time to CCT of the CCTs awarded during the run, per [`cct_kpis`];
-/// NaN where none was awarded (or none had a known pathway start).
-fn time_to_cct(rules: &Rules, h: &History) -> Vec<f64> {
-    cct_kpis(rules)
-        .into_iter()
-        .map(|(_, only)| {
-            let (mut sum, mut n) = (0.0, 0u64);
-            for (d, hist) in &h.durations {
-                if let Duration::TimeToCct(g) = d
-                    && only.is_none_or(|o| o == *g)
-                {
-                    sum += hist.mean() * hist.len() as f64;
-                    n += hist.len();
-                }
-            }
-            if n > 0 { sum / n as f64 } else { f64::NAN }
-        })
-        .collect()
 }
 
 /// The particle of draw `d`.
@@ -225,7 +194,6 @@ pub fn run_ensemble(
                         replicate: r,
                         seed,
                         values,
-                        time_to_cct: time_to_cct(&rules, &h),
                     })
                 })
                 .collect()
@@ -315,30 +283,14 @@ pub struct Row {
 pub fn tables(spec: &EnsembleSpec, rules: &Rules, series: &[Reported], runs: &[RunValues]) -> (Vec<Row>, Vec<Row>) {
     let months = report_months(spec.months);
     let draws = spec.posterior.map_or(1, |p| p.2.max(1));
-    let mut names: Vec<String> = series.iter().map(|s| s.id.name.clone()).collect();
-    names.extend(cct_kpis(rules).into_iter().map(|(name, _)| name));
-    // Time-to-CCT KPIs are one value per run, reported at the last month.
-    let value = |run: &RunValues, k: usize, mi: usize| -> f64 {
-        if k >= series.len() {
-            if mi + 1 == months.len() {
-                run.time_to_cct[k - series.len()]
-            } else {
-                f64::NAN
-            }
-        } else {
-            run.values[k * months.len() + mi]
-        }
-    };
+    let value = |run: &RunValues, k: usize, mi: usize| -> f64 { run.values[k * months.len() + mi] };
     let mut summary = Vec::new();
     let mut diff = Vec::new();
     let baseline: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == 0).collect();
     for (s, scen) in spec.scenarios.iter().enumerate() {
         let mine: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == s).collect();
-        for (k, name) in names.iter().enumerate() {
+        for (k, name) in series.iter().map(|s| &s.id.name).enumerate() {
             for (mi, &m) in months.iter().enumerate() {
-                if k >= series.len() && mi + 1 != months.len() {
-                    continue;
-                }
                 let date = rules.start.plus(m);
                 let row = |vals: Vec<(usize, f64)>| {
                     let all: Vec<f64> = vals.iter().map(|v| v.1).collect();

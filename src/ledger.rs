@@ -137,6 +137,9 @@ pub struct Counters {
     pub pause_approved: u32,
     /// Refused.
     pub pause_refused: u32,
+    /// Per CCT-awarding grade: CCTs awarded to clinicians whose pathway
+    /// start is known, and their summed months from pathway start to CCT.
+    pub cct_months: BTreeMap<u8, (u32, u64)>,
 }
 
 /// One month's closed accounts.

@@ -455,6 +455,11 @@ fn merge_tallies(
         *t = Tally::new(n);
     }
     for (d, m) in durations {
+        if let Duration::TimeToCct(g) = d {
+            let e = ledger.counters.cct_months.entry(g).or_default();
+            e.0 += 1;
+            e.1 += m as u64;
+        }
         history.record_duration(d, m);
     }
 }

@@ -99,6 +99,11 @@ pub enum Measure {
     CountPauseReturns(Scope),
     /// `count.unfilled_posts.<scheme|all>`: posts offered but not filled.
     CountUnfilled(Option<usize>),
+    /// `time_to_cct.<grade|all>`: mean months from pathway start to CCT of
+    /// the CCTs awarded over the period (by the grade that awards them; a
+    /// clinician in the initial population whose pathway start is unknown
+    /// is not counted).
+    TimeToCct(Option<u8>),
 }
 
 /// The time grain of a value.
@@ -139,6 +144,7 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("count.ccts", "all"),
     ("count.pause_returns", "scope"),
     ("count.unfilled_posts", "recruitment scheme or all"),
+    ("time_to_cct", "CCT-awarding grade or all"),
 ];
 
 /// A parsed series name.
@@ -218,6 +224,14 @@ impl SeriesId {
             "count.pause_returns" => Measure::CountPauseReturns(scope()?),
             "count.unfilled_posts" if arg == "all" => Measure::CountUnfilled(None),
             "count.unfilled_posts" => Measure::CountUnfilled(Some(scheme()?)),
+            "time_to_cct" if arg == "all" => Measure::TimeToCct(None),
+            "time_to_cct" => {
+                let g = rules.grade_index(arg).ok_or_else(|| format!("unknown grade `{arg}`"))?;
+                if !rules.grades[g as usize].awards_cct {
+                    return Err(format!("grade `{arg}` does not award a CCT"));
+                }
+                Measure::TimeToCct(Some(g))
+            }
             _ => return Err(format!("`{family}` takes the scope `all` only")),
         };
         let regional = !matches!(
@@ -227,6 +241,7 @@ impl SeriesId {
                 | Measure::RateFill(_)
                 | Measure::CountCcts
                 | Measure::CountUnfilled(_)
+                | Measure::TimeToCct(_)
         );
         if region.is_some() && !regional {
             return Err(format!("`{family}` is national only: no @region"));
@@ -253,6 +268,7 @@ impl SeriesId {
                 | Measure::RateLeaver(_)
                 | Measure::RateFill(_)
                 | Measure::ShareNoncompletion(_)
+                | Measure::TimeToCct(_)
         )
     }
 
@@ -387,6 +403,18 @@ impl SeriesId {
                     }
                 }
                 n as f64 * scale
+            }
+            Measure::TimeToCct(which) => {
+                let (mut n, mut months) = (0u64, 0u64);
+                for r in &records[window] {
+                    for (&g, &(k, m)) in &r.counters.cct_months {
+                        if which.is_none_or(|w| w == g) {
+                            n += k as u64;
+                            months += m;
+                        }
+                    }
+                }
+                ratio(months, n)?
             }
         };
         Some(v)

@@ -370,3 +370,66 @@ fn population_scale_divides_inputs_and_scales_counts_back() {
         .contains("model.population_scale")
     );
 }
+
+/// `time_to_cct.<grade>` restates the time-to-CCT histograms year by year:
+/// the monthly counters hold exactly the CCTs the histograms hold, the
+/// pooled value is the CCT-weighted mean of the pathways, and no pathway
+/// is shorter than its whole-time duration.
+#[test]
+fn time_to_cct_series_restate_the_duration_histograms() {
+    use careersim::ledger::Duration;
+    use careersim::series::{Grain, SeriesId};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = ConfigSource::read(&root.join("configs/england_baseline.toml")).unwrap();
+    let rules = Arc::new(load_rules(&src, &["model.population_scale=50".to_string()]).unwrap());
+    let months = 120u32;
+    let mut sim = Simulation::new(rules.clone(), 3, None);
+    for _ in 0..months {
+        sim.step_month();
+    }
+    let h = sim.take_history();
+    let value = |name: &str, m: usize| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &h.records, m, Grain::Year)
+    };
+    let cct_grades: Vec<u8> = (0..rules.grades.len() as u8)
+        .filter(|&g| rules.grades[g as usize].awards_cct)
+        .collect();
+    assert!(cct_grades.len() >= 2);
+    for &g in &cct_grades {
+        let (n, sum) = h.records.iter().fold((0u64, 0u64), |acc, r| {
+            let (k, m) = r.counters.cct_months.get(&g).copied().unwrap_or((0, 0));
+            (acc.0 + k as u64, acc.1 + m)
+        });
+        let hist = &h.durations[&Duration::TimeToCct(g)];
+        assert_eq!(n, hist.len(), "grade {g}");
+        // The histogram keeps 3 significant digits.
+        let mean = sum as f64 / n as f64;
+        assert!((hist.mean() - mean).abs() < 1e-3 * mean, "{} vs {mean}", hist.mean());
+    }
+    let gp = rules.grade_index("gp_training").unwrap();
+    let mut years_with_ccts = 0;
+    for m in (12..=months as usize).step_by(12) {
+        let Some(all) = value("time_to_cct.all", m) else { continue };
+        years_with_ccts += 1;
+        let (mut n, mut weighted) = (0u64, 0.0);
+        for &g in &cct_grades {
+            let k: u64 = h.records[m - 11..=m]
+                .iter()
+                .map(|r| r.counters.cct_months.get(&g).map_or(0, |c| c.0 as u64))
+                .sum();
+            if k > 0 {
+                let name = format!("time_to_cct.{}", rules.grades[g as usize].name);
+                weighted += value(&name, m).unwrap() * k as f64;
+                n += k;
+            }
+        }
+        assert!((all - weighted / n as f64).abs() < 1e-9, "month {m}");
+        if let Some(v) = value("time_to_cct.gp_training", m) {
+            let wte = rules.grades[gp as usize].duration_tenths as f64 / 10.0;
+            assert!(v >= wte, "month {m}: GP training took {v} months, less than {wte}");
+        }
+    }
+    assert!(years_with_ccts >= 5, "{years_with_ccts}");
+}

@@ -213,11 +213,14 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
     let o = careersim(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(out.join("difference.csv")).unwrap();
-    let mut diff: BTreeMap<(String, String, String), (f64, f64)> = BTreeMap::new();
+    // (scenario, series, date) -> (q05, q95, mean, Monte-Carlo SD) of each
+    // paired difference.
+    type Key = (String, String, String);
+    let mut diff: BTreeMap<Key, (f64, f64, f64, f64)> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let p = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
-        diff.insert((f[0].into(), f[1].into(), f[2].into()), (p(4), p(6)));
+        diff.insert((f[0].into(), f[1].into(), f[2].into()), (p(4), p(6), p(3), p(7)));
     }
     let expect = [
         ("oop_pause", "share.pause.in_training", 1.0),
@@ -225,8 +228,6 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         // larger workforce has more leavers).
         ("oop_pause", "count.leavers.doctor@first_year", -1.0),
         ("ltft_open", "share.ltft.in_training", 1.0),
-        ("ltft_open", "time_to_cct.run_through.mean_months", 1.0),
-        ("ltft_open", "time_to_cct.gp_training.mean_months", 1.0),
         ("intl_recruitment", "fte.nurse", -1.0),
         ("intl_recruitment", "fte.doctor", -1.0),
         ("intl_red_list", "fte.nurse", -1.0),
@@ -250,7 +251,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
             None => (series, "2034-09"),
         };
         let key = (scenario.to_string(), series.to_string(), date.to_string());
-        let (lo, hi) = diff[&key];
+        let (lo, hi, _, _) = diff[&key];
         let ok = if sign > 0.0 { lo > 0.0 } else { hi < 0.0 };
         assert!(
             ok,
@@ -265,6 +266,28 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         "2034-09".into(),
     )];
     assert!(worse.1 < alone.0, "{worse:?} vs {alone:?}");
+    // LTFT lengthens training. A year's CCTs are a few hundred at this
+    // scale, so the yearly difference is noisy: average it over the CCTs of
+    // 2029-2034 (cohorts that trained under the lever) and require it to
+    // exceed three standard errors (the pooled Monte-Carlo SD over the
+    // 6 years x 2 replicates).
+    for pathway in ["run_through", "gp_training", "higher_specialty"] {
+        let series = format!("time_to_cct.{pathway}");
+        let years: Vec<(f64, f64)> = (2029..=2034)
+            .map(|y| {
+                let d = diff[&("ltft_open".to_string(), series.clone(), format!("{y}-09"))];
+                (d.2, d.3)
+            })
+            .collect();
+        let n = years.len() as f64;
+        let mean = years.iter().map(|y| y.0).sum::<f64>() / n;
+        let sd = (years.iter().map(|y| y.1 * y.1).sum::<f64>() / n).sqrt();
+        let se = sd / (n * 2.0).sqrt();
+        assert!(
+            mean > 3.0 * se,
+            "ltft_open {series}: mean difference {mean} months, SE {se}"
+        );
+    }
 }
 
 /// Joiners are numbered by origin, so common random numbers survive a

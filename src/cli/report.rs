@@ -153,18 +153,19 @@ fn color(i: usize) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-/// Fan chart: mean line and 5-95% band per scenario over time.
+/// Fan chart: mean line and 5-95% band per scenario over time; scenario i
+/// is drawn in colour `first_color + i`.
 fn fan<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-    scenarios: &[String],
+    (scenarios, first_color): (&[String], usize),
     data: &[Vec<(f64, f64, f64, f64)>],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let xs: Vec<f64> = data.iter().flatten().map(|p| p.0).collect();
+    let xs: Vec<f64> = data.iter().flatten().filter(|p| p.2.is_finite()).map(|p| p.0).collect();
     let lo = data
         .iter()
         .flatten()
@@ -185,6 +186,7 @@ where
         xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
     let pad = ((hi - lo) * 0.05).max(1e-9);
+    let decimals = if hi - lo < 20.0 { 1 } else { 0 };
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -196,11 +198,11 @@ where
         .configure_mesh()
         .x_desc("year")
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| format!("{y:.decimals$}"))
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
     for (i, (name, pts)) in scenarios.iter().zip(data).enumerate() {
-        let c = color(i);
+        let c = color(first_color + i);
         let band: Vec<(f64, f64)> = pts
             .iter()
             .map(|p| (p.0, p.3))
@@ -303,7 +305,7 @@ const KPIS: &[(&str, &str)] = &[
     ("share.ltft.in_training", "LTFT share of trainees"),
     ("count.pause_returns.all", "returns from pause (a year)"),
     ("count.ccts.all", "CCTs awarded (a year)"),
-    ("time_to_cct.mean_months", "mean time to CCT (months)"),
+    ("time_to_cct.all", "mean time to CCT of the year's CCTs (months)"),
     ("rate.leaver.nurse", "nurse leaver rate"),
     ("rate.leaver.doctor", "doctor leaver rate"),
     ("headcount.nurse", "nurses in employment"),
@@ -358,8 +360,8 @@ pub fn render(
                 if m == "fte" { "FTE" } else { "headcount" }
             );
             let file = format!("fan_{m}_{}", g.name);
-            files.extend(both(&file, &|r| fan(r, &title, &names, &data), &|r| {
-                fan(r, &title, &names, &data)
+            files.extend(both(&file, &|r| fan(r, &title, (&names, 0), &data), &|r| {
+                fan(r, &title, (&names, 0), &data)
             })?);
             fans.push((file, title));
         }
@@ -367,23 +369,22 @@ pub fn render(
     let last = rules.start.plus(spec.months);
     let mut bar_files = Vec::new();
     // The pooled time to CCT, then one bar chart per CCT-awarding grade.
-    let per_grade: Vec<(String, String)> = careersim::ensemble::cct_kpis(rules)
-        .into_iter()
-        .skip(1)
-        .filter_map(|(name, g)| {
-            g.map(|g| {
-                (
-                    name,
-                    format!("mean time to CCT, {} (months)", rules.grades[g as usize].name),
-                )
-            })
+    let per_grade: Vec<(String, String)> = rules
+        .grades
+        .iter()
+        .filter(|g| g.awards_cct)
+        .map(|g| {
+            (
+                format!("time_to_cct.{}", g.name),
+                format!("mean time to CCT of the year's CCTs, {} (months)", g.name),
+            )
         })
         .collect();
     let kpis = KPIS
         .iter()
         .map(|&(k, l)| (k.to_string(), l.to_string()))
         .flat_map(|kl| {
-            let extra = if kl.0 == "time_to_cct.mean_months" {
+            let extra = if kl.0 == "time_to_cct.all" {
                 per_grade.clone()
             } else {
                 vec![]
@@ -403,6 +404,33 @@ pub fn render(
         let file = format!("diff_{}", kpi.replace(['.', '@'], "_"));
         files.extend(both(&file, &|r| bars(r, &title, &rows), &|r| bars(r, &title, &rows))?);
         bar_files.push((file, title, rows));
+    }
+    // Effects that build up as cohorts pass through: the paired difference
+    // of each year's value over time.
+    let mut trends = Vec::new();
+    let others = &names[1..];
+    let trend_kpis = std::iter::once("time_to_cct.all".to_string()).chain(per_grade.iter().map(|p| p.0.clone()));
+    for kpi in trend_kpis {
+        let data: Vec<Vec<(f64, f64, f64, f64)>> = others
+            .iter()
+            .map(|s| {
+                difference
+                    .iter()
+                    .filter(|r| &r.scenario == s && r.series == kpi)
+                    .map(|r| (year(r.date), r.stats.q05, r.stats.mean, r.stats.q95))
+                    .collect()
+            })
+            .collect();
+        if data.iter().all(|d| d.is_empty()) {
+            continue;
+        }
+        let pathway = kpi.strip_prefix("time_to_cct.").unwrap_or(&kpi);
+        let title = format!("time to CCT, {pathway}: difference by year of CCT (months; mean, 5-95%)");
+        let file = format!("trend_{}", kpi.replace(['.', '@'], "_"));
+        files.extend(both(&file, &|r| fan(r, &title, (others, 1), &data), &|r| {
+            fan(r, &title, (others, 1), &data)
+        })?);
+        trends.push((file, title));
     }
 
     // report.html
@@ -481,6 +509,15 @@ pub fn render(
     }
     h.push_str("<h2>Difference bars</h2>\n");
     for (file, title, _) in &bar_files {
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
+            html_escape(title),
+            html_escape(title)
+        );
+    }
+    h.push_str("<h2>Differences over time</h2>\n");
+    for (file, title) in &trends {
         let _ = writeln!(
             h,
             "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
