@@ -116,6 +116,15 @@ pub struct RawGroup {
     /// Whether students retire too (default false).
     #[serde(default)]
     pub students_retire: bool,
+    /// Funded establishment (budgeted FTE posts), for vacancies: the share
+    /// of it vacant at month 0 (so establishment = FTE in post / (1 - rate)).
+    /// Set with `establishment_growth_annual_rate`, or neither.
+    #[serde(default)]
+    pub vacancy_rate_at_start: Option<f64>,
+    /// Yearly growth of the funded establishment (a fraction; may be
+    /// negative), applied month by month.
+    #[serde(default)]
+    pub establishment_growth_annual_rate: Option<YearSeries>,
 }
 
 fn default_gone() -> String {

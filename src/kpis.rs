@@ -15,6 +15,7 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
     let mut employed = vec![0u64; ng];
     let mut headcount = vec![0u64; ng];
     let mut fte = vec![0u64; ng];
+    let mut fte_in_post = vec![0u64; ng];
     for (cell, &n) in rec.stock.iter().enumerate() {
         if n == 0 {
             continue;
@@ -30,6 +31,7 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
         }
         if leaving::is_employed(s) {
             employed[grp] += n as u64;
+            fte_in_post[grp] += rec.fte[cell];
         }
         if s != State::Leaver {
             headcount[grp] += n as u64;
@@ -126,6 +128,16 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
             format!("leaver_rate.{}", g.name),
             ratio(leavers[i] as f64, prev_employed[i] as f64),
         ));
+        if g.establishment.is_some() {
+            let regions = rules.regions.len();
+            let est: f64 = rec.counters.establishment_fte[i * regions..(i + 1) * regions]
+                .iter()
+                .sum();
+            let vacant = (est - fte_in_post[i] as f64 / 10.0).max(0.0);
+            out.push((format!("establishment_fte.{}", g.name), est));
+            out.push((format!("vacancies.{}", g.name), vacant));
+            out.push((format!("vacancy_rate.{}", g.name), ratio(vacant, est)));
+        }
     }
     out
 }

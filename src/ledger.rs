@@ -140,6 +140,10 @@ pub struct Counters {
     /// Per CCT-awarding grade: CCTs awarded to clinicians whose pathway
     /// start is known, and their summed months from pathway start to CCT.
     pub cct_months: BTreeMap<u8, (u32, u64)>,
+    /// Funded establishment FTE (of the simulated population) per (group,
+    /// region), `group * regions + region`; 0 where a group has none
+    /// (`mechanisms::establishment`).
+    pub establishment_fte: Vec<f64>,
 }
 
 /// One month's closed accounts.

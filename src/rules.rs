@@ -43,6 +43,17 @@ pub struct Group {
     pub retire_to: State,
     /// Whether students retire.
     pub students_retire: bool,
+    /// Funded establishment, if configured.
+    pub establishment: Option<Establishment>,
+}
+
+/// A group's funded establishment (budgeted FTE posts), for vacancies.
+#[derive(Clone, Debug)]
+pub struct Establishment {
+    /// Share of the establishment vacant at month 0.
+    pub vacancy_rate_at_start: f64,
+    /// Yearly growth (a fraction, > -1), by calendar year.
+    pub growth_annual_rate: Series,
 }
 
 /// A grade.
@@ -493,15 +504,40 @@ impl Compiler<'_> {
         }
     }
 
+    /// A yearly series of absolute numbers (divided by the population scale).
     fn series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
+        for (y, v) in s {
+            if !v.is_finite() || *v < 0.0 {
+                return Err(self.err(format!("{key}.{y}"), fmt_num(*v), "must be a non-negative number"));
+            }
+        }
+        let mut out = self.year_series(key, s, start_year)?;
+        for v in &mut out.values {
+            *v /= self.scale;
+        }
+        Ok(out)
+    }
+
+    /// A yearly series of growth rates (fractions above -1; not scaled).
+    fn growth_series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
+        for (y, v) in s {
+            if !v.is_finite() || *v <= -1.0 || *v > 1.0 {
+                return Err(self.err(
+                    format!("{key}.{y}"),
+                    fmt_num(*v),
+                    "a yearly growth rate must lie in (-1, 1]",
+                ));
+            }
+        }
+        self.year_series(key, s, start_year)
+    }
+
+    fn year_series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
         let mut years = Vec::with_capacity(s.len());
         for (y, v) in s {
             let year: i32 = y
                 .parse()
                 .map_err(|_| self.err(format!("{key}.{y}"), fmt_num(*v), "series keys must be years"))?;
-            if !v.is_finite() || *v < 0.0 {
-                return Err(self.err(format!("{key}.{y}"), fmt_num(*v), "must be a non-negative number"));
-            }
             years.push((year, *v));
         }
         years.sort_by_key(|p| p.0);
@@ -526,7 +562,7 @@ impl Compiler<'_> {
         }
         Ok(Series {
             first_year,
-            values: years.into_iter().map(|p| p.1 / self.scale).collect(),
+            values: years.into_iter().map(|p| p.1).collect(),
         })
     }
 
@@ -607,6 +643,37 @@ impl Compiler<'_> {
             if !matches!(retire_to, State::Gone | State::Leaver) {
                 return Err(self.err(k("retire_to"), &g.retire_to, "retirement goes to `gone` or `leaver`"));
             }
+            let establishment = match (g.vacancy_rate_at_start, &g.establishment_growth_annual_rate) {
+                (None, None) => None,
+                (Some(v), Some(growth)) => {
+                    let v = self.prob(&k("vacancy_rate_at_start"), v)?;
+                    if v >= 1.0 {
+                        return Err(self.err(k("vacancy_rate_at_start"), fmt_num(v), "must be below 1"));
+                    }
+                    Some(Establishment {
+                        vacancy_rate_at_start: v,
+                        growth_annual_rate: self.growth_series(
+                            &k("establishment_growth_annual_rate"),
+                            growth,
+                            start.year,
+                        )?,
+                    })
+                }
+                (Some(_), None) => {
+                    return Err(self.err(
+                        k("establishment_growth_annual_rate"),
+                        "(missing)",
+                        "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(self.err(
+                        k("vacancy_rate_at_start"),
+                        "(missing)",
+                        "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+                    ));
+                }
+            };
             groups.push(Group {
                 name: g.name.clone(),
                 pension_age_months: (pension * 12.0).round() as u16,
@@ -614,6 +681,7 @@ impl Compiler<'_> {
                 max_age_months: (max_age * 12.0).round() as u16,
                 retire_to,
                 students_retire: g.students_retire,
+                establishment,
             });
         }
         if groups.is_empty() {

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::clinician::{Clinician, State};
 use crate::ledger::{Counters, Duration, MonthLedger, MonthRecord, Tally};
-use crate::mechanisms::{Ctx, enter, inflow, pause, recruitment};
+use crate::mechanisms::{Ctx, enter, establishment, inflow, pause, recruitment};
 use crate::population;
 use crate::rules::{FTE_UNCHANGED, Rules};
 use crate::snapshot::Snapshot;
@@ -169,6 +169,7 @@ impl Simulation {
         // Month 0: the stocks of the initial population, no flows.
         let (stock, fte) = sim.recount();
         let mut ledger = sim.world.resource_mut::<MonthLedger>();
+        ledger.counters.establishment_fte = establishment::initial(&rules, &fte);
         ledger.stock = stock;
         ledger.fte = fte;
         let record = ledger.close(0);
@@ -546,7 +547,12 @@ fn inflows(world: &mut World) {
     }
 }
 
-fn close_month(clock: Res<Clock>, mut ledger: ResMut<MonthLedger>, mut history: ResMut<History>) {
+fn close_month(clock: Res<Clock>, rules: Res<RunRules>, mut ledger: ResMut<MonthLedger>, mut history: ResMut<History>) {
+    let rules = &rules.0;
+    if let Some(last) = history.records.last() {
+        ledger.counters.establishment_fte =
+            establishment::grow(rules, &last.counters.establishment_fte, rules.start.plus(clock.month));
+    }
     let record = ledger.close(clock.month);
     history.records.push(record);
 }

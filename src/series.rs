@@ -104,6 +104,13 @@ pub enum Measure {
     /// clinician in the initial population whose pathway start is unknown
     /// is not counted).
     TimeToCct(Option<u8>),
+    /// `vacancies.<group>`: funded establishment FTE minus FTE in post, at
+    /// the month end, or 0 when staffed above establishment.
+    Vacancies(u8),
+    /// `rate.vacancy.<group>`: vacancies / establishment.
+    RateVacancy(u8),
+    /// `establishment.<group>`: funded establishment FTE.
+    EstablishmentFte(u8),
 }
 
 /// The time grain of a value.
@@ -145,6 +152,9 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("count.pause_returns", "scope"),
     ("count.unfilled_posts", "recruitment scheme or all"),
     ("time_to_cct", "CCT-awarding grade or all"),
+    ("vacancies", "group with an establishment"),
+    ("rate.vacancy", "group with an establishment"),
+    ("establishment", "group with an establishment"),
 ];
 
 /// A parsed series name.
@@ -205,6 +215,15 @@ impl SeriesId {
                 .position(|s| s.name == arg)
                 .ok_or_else(|| format!("unknown recruitment scheme `{arg}`"))
         };
+        let establishment_group = || {
+            let g = rules.group_index(arg).ok_or_else(|| format!("unknown group `{arg}`"))?;
+            if rules.groups[g as usize].establishment.is_none() {
+                return Err(format!(
+                    "group `{arg}` has no establishment (set `vacancy_rate_at_start` and `establishment_growth_annual_rate` on it)"
+                ));
+            }
+            Ok(g)
+        };
         let measure = match family {
             "headcount" => Measure::Headcount(scope()?),
             "fte" => Measure::Fte(scope()?),
@@ -232,6 +251,9 @@ impl SeriesId {
                 }
                 Measure::TimeToCct(Some(g))
             }
+            "vacancies" => Measure::Vacancies(establishment_group()?),
+            "rate.vacancy" => Measure::RateVacancy(establishment_group()?),
+            "establishment" => Measure::EstablishmentFte(establishment_group()?),
             _ => return Err(format!("`{family}` takes the scope `all` only")),
         };
         let regional = !matches!(
@@ -269,6 +291,7 @@ impl SeriesId {
                 | Measure::RateFill(_)
                 | Measure::ShareNoncompletion(_)
                 | Measure::TimeToCct(_)
+                | Measure::RateVacancy(_)
         )
     }
 
@@ -276,7 +299,13 @@ impl SeriesId {
     pub fn is_stock(&self) -> bool {
         matches!(
             self.measure,
-            Measure::Headcount(_) | Measure::Fte(_) | Measure::ShareLtft(_) | Measure::SharePause(_)
+            Measure::Headcount(_)
+                | Measure::Fte(_)
+                | Measure::ShareLtft(_)
+                | Measure::SharePause(_)
+                | Measure::Vacancies(_)
+                | Measure::RateVacancy(_)
+                | Measure::EstablishmentFte(_)
         )
     }
 
@@ -303,15 +332,18 @@ impl SeriesId {
         let rec = &records[month];
         let v = match self.measure {
             Measure::Headcount(sc) => stock_sum(rules, rec, (sc, self.region), is_employed) as f64 * scale,
-            Measure::Fte(sc) => {
-                let mut tenths = 0u64;
-                for (cell, &f) in rec.fte.iter().enumerate() {
-                    let (g, s, r) = rules.cell_parts(cell);
-                    if is_employed(s) && sc.covers(rules, g) && self.region.is_none_or(|x| x == r) {
-                        tenths += f;
-                    }
+            Measure::Fte(sc) => fte_in_post(rules, rec, (sc, self.region)) * scale,
+            Measure::EstablishmentFte(g) => establishment(rules, rec, g, self.region) * scale,
+            Measure::Vacancies(g) => {
+                let est = establishment(rules, rec, g, self.region);
+                (est - fte_in_post(rules, rec, (Scope::Group(g), self.region))).max(0.0) * scale
+            }
+            Measure::RateVacancy(g) => {
+                let est = establishment(rules, rec, g, self.region);
+                if est <= 0.0 {
+                    return None;
                 }
-                tenths as f64 / 10.0 * scale
+                (est - fte_in_post(rules, rec, (Scope::Group(g), self.region))).max(0.0) / est
             }
             Measure::ShareLtft(sc) => {
                 let sc = training_only(sc);
@@ -432,6 +464,28 @@ fn training_only(sc: Scope) -> Scope {
         Scope::Group(g) => Scope::TrainingOf(g),
         Scope::All => Scope::AnyTraining,
         other => other,
+    }
+}
+
+/// FTE in post (employed states) of a scope, in simulated FTE.
+fn fte_in_post(rules: &Rules, rec: &MonthRecord, (sc, region): (Scope, Option<u8>)) -> f64 {
+    let mut tenths = 0u64;
+    for (cell, &f) in rec.fte.iter().enumerate() {
+        let (g, s, r) = rules.cell_parts(cell);
+        if is_employed(s) && sc.covers(rules, g) && region.is_none_or(|x| x == r) {
+            tenths += f;
+        }
+    }
+    tenths as f64 / 10.0
+}
+
+/// Funded establishment FTE of a group (one region or all), in simulated FTE.
+fn establishment(rules: &Rules, rec: &MonthRecord, group: u8, region: Option<u8>) -> f64 {
+    let regions = rules.regions.len();
+    let row = &rec.counters.establishment_fte[group as usize * regions..(group as usize + 1) * regions];
+    match region {
+        Some(r) => row[r as usize],
+        None => row.iter().sum(),
     }
 }
 

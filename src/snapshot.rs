@@ -15,7 +15,7 @@ use crate::rules::Rules;
 use crate::schedule::{Clock, History};
 
 /// Bumped whenever the snapshot layout or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const MAGIC: [u8; 8] = *b"CSIMSNAP";
 
 /// The whole state of a run at the end of a month.

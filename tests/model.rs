@@ -411,7 +411,9 @@ fn time_to_cct_series_restate_the_duration_histograms() {
     let gp = rules.grade_index("gp_training").unwrap();
     let mut years_with_ccts = 0;
     for m in (12..=months as usize).step_by(12) {
-        let Some(all) = value("time_to_cct.all", m) else { continue };
+        let Some(all) = value("time_to_cct.all", m) else {
+            continue;
+        };
         years_with_ccts += 1;
         let (mut n, mut weighted) = (0u64, 0.0);
         for &g in &cct_grades {
@@ -432,4 +434,48 @@ fn time_to_cct_series_restate_the_duration_histograms() {
         }
     }
     assert!(years_with_ccts >= 5, "{years_with_ccts}");
+}
+
+/// The funded establishment starts at FTE in post / (1 - vacancy rate),
+/// compounds to its yearly growth over twelve months, and vacancies are the
+/// establishment less FTE in post, in the series and in kpis.csv alike.
+#[test]
+fn vacancies_are_the_establishment_less_fte_in_post() {
+    use careersim::series::{Grain, SeriesId};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = ConfigSource::read(&root.join("configs/england_baseline.toml")).unwrap();
+    let set = [
+        "model.population_scale=50".to_string(),
+        "group.nurse.vacancy_rate_at_start=0.1".to_string(),
+        "group.nurse.establishment_growth_annual_rate={ 2015 = 0.02, 2016 = 0.05 }".to_string(),
+    ];
+    let rules = Arc::new(load_rules(&src, &set).unwrap());
+    assert_eq!(rules.start.to_string(), "2015-09");
+    let recs = records(&rules, 9, 28);
+    let v = |name: &str, m: usize| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &recs, m, Grain::Month)
+            .unwrap()
+    };
+    let (est0, fte0) = (v("establishment.nurse", 0), v("fte.nurse", 0));
+    assert!((est0 * 0.9 - fte0).abs() < 1e-6 * fte0, "{est0} {fte0}");
+    assert!((v("vacancies.nurse", 0) - 0.1 * est0).abs() < 1e-6 * est0);
+    // Months 1-3 are dated 2015 (Oct-Dec: +2% a year), 4-15 are 2016 (+5%).
+    let expect = est0 * 1.02f64.powf(3.0 / 12.0) * 1.05;
+    let got = v("establishment.nurse", 15);
+    assert!((got - expect).abs() < 1e-9 * expect, "{got} vs {expect}");
+    for m in [0, 12, 28] {
+        let (est, fte) = (v("establishment.nurse", m), v("fte.nurse", m));
+        assert!((v("vacancies.nurse", m) - (est - fte).max(0.0)).abs() < 1e-6);
+        assert!((v("rate.vacancy.nurse", m) - (est - fte).max(0.0) / est).abs() < 1e-12);
+        let kpis: BTreeMap<String, f64> =
+            careersim::kpis::month_kpis(&rules, m.checked_sub(1).map(|p| &recs[p]), &recs[m])
+                .into_iter()
+                .collect();
+        // kpis.csv is in simulated units; the series scale back by 50.
+        assert!((kpis["vacancies.nurse"] * 50.0 - v("vacancies.nurse", m)).abs() < 1e-6);
+    }
+    let e = SeriesId::parse(&rules, "vacancies.doctor").unwrap_err();
+    assert!(e.contains("no establishment"), "{e}");
 }

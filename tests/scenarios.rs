@@ -236,6 +236,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("student_attrition", "fte.nurse", -1.0),
         ("retention", "fte.nurse", 1.0),
         ("retention", "count.leavers.nurse", -1.0),
+        ("retention", "vacancies.nurse", -1.0),
         ("return_to_practice", "fte.nurse", 1.0),
         ("regional_redistribution", "fte.gp@london", -1.0),
         ("regional_redistribution", "fte.gp@midlands", 1.0),
@@ -243,6 +244,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("skill_mix", "headcount.doctor", -1.0),
         ("gp_training_3250", "fte.gp", -1.0),
         ("nursing_expansion", "fte.nurse", 1.0),
+        ("nursing_expansion", "rate.vacancy.nurse", -1.0),
         ("nursing_expansion_high_attrition", "fte.nurse", 1.0),
     ];
     for (scenario, series, sign) in expect {

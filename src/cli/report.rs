@@ -311,6 +311,11 @@ const KPIS: &[(&str, &str)] = &[
     ("headcount.nurse", "nurses in employment"),
     ("fte.gp", "GP FTE"),
     (
+        "vacancies.nurse",
+        "vacancy gap: nurse vacancies (FTE against the funded establishment)",
+    ),
+    ("rate.vacancy.nurse", "nurse vacancy rate"),
+    (
         "count.unfilled_posts.all",
         "vacancy gap: unfilled training posts (a year)",
     ),
@@ -342,7 +347,8 @@ pub fn render(
     let year = |d: careersim::calendar::YearMonth| d.year as f64 + (d.month as f64 - 1.0) / 12.0;
     let mut fans = Vec::new();
     for g in &rules.groups {
-        for m in ["fte", "headcount"] {
+        let vacancies: &[&str] = if g.establishment.is_some() { &["vacancies"] } else { &[] };
+        for &m in ["fte", "headcount"].iter().chain(vacancies) {
             let key = format!("{m}.{}", g.name);
             let data: Vec<Vec<(f64, f64, f64, f64)>> = names
                 .iter()
@@ -354,11 +360,12 @@ pub fn render(
                         .collect()
                 })
                 .collect();
-            let title = format!(
-                "{} {} by scenario (mean, 5-95%)",
-                g.name,
-                if m == "fte" { "FTE" } else { "headcount" }
-            );
+            let what = match m {
+                "fte" => "FTE",
+                "headcount" => "headcount",
+                _ => "vacancies (FTE)",
+            };
+            let title = format!("{} {what} by scenario (mean, 5-95%)", g.name);
             let file = format!("fan_{m}_{}", g.name);
             files.extend(both(&file, &|r| fan(r, &title, (&names, 0), &data), &|r| {
                 fan(r, &title, (&names, 0), &data)

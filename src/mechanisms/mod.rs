@@ -2,6 +2,7 @@
 //! functions of (rules, clinician, keyed draws); none does IO or fails.
 //! The order in which they run each month is in `crate::schedule`.
 
+pub mod establishment;
 pub mod hazards;
 pub mod inflow;
 pub mod leaving;

@@ -1,0 +1,125 @@
+//! Funded establishment: the FTE posts budgeted for a staff group, so that
+//! vacancies (establishment − FTE in post) can be reported.
+//!
+//! The establishment is anchored on the model's own FTE in post at month 0
+//! (`group.<g>.vacancy_rate_at_start`: establishment = FTE / (1 − rate)), per
+//! region, and grows each month by the twelfth root of the calendar year's
+//! `establishment_growth_annual_rate`. It is carried in the monthly records,
+//! so a scenario lever on the growth acts from its date and a run resumed
+//! from a snapshot continues from the last record.
+
+use crate::calendar::YearMonth;
+use crate::mechanisms::leaving::is_employed;
+use crate::rules::Rules;
+
+/// Establishment FTE (of the simulated population) per (group, region),
+/// indexed `group * regions + region`; 0 for a group without one.
+pub fn initial(rules: &Rules, fte_tenths: &[u64]) -> Vec<f64> {
+    let regions = rules.regions.len();
+    let mut in_post = vec![0u64; rules.groups.len() * regions];
+    for (cell, &f) in fte_tenths.iter().enumerate() {
+        let (g, s, r) = rules.cell_parts(cell);
+        if is_employed(s) {
+            in_post[rules.group_of(g) as usize * regions + r as usize] += f;
+        }
+    }
+    in_post
+        .iter()
+        .enumerate()
+        .map(|(i, &tenths)| match &rules.groups[i / regions].establishment {
+            Some(e) => tenths as f64 / 10.0 / (1.0 - e.vacancy_rate_at_start),
+            None => 0.0,
+        })
+        .collect()
+}
+
+/// The establishment of month `month` (dated `date`) from last month's.
+pub fn grow(rules: &Rules, last: &[f64], date: YearMonth) -> Vec<f64> {
+    let regions = rules.regions.len();
+    last.iter()
+        .enumerate()
+        .map(|(i, &x)| match &rules.groups[i / regions].establishment {
+            Some(e) => x * (1.0 + e.growth_annual_rate.at(date.year)).powf(1.0 / 12.0),
+            None => 0.0,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinician::State;
+    use crate::testutil::tiny_source;
+
+    fn rules() -> Rules {
+        let set = [
+            "group.doctor.vacancy_rate_at_start=0.2".to_string(),
+            "group.doctor.establishment_growth_annual_rate={ 2020 = 0.10, 2021 = -0.05 }".to_string(),
+        ];
+        crate::load_rules(&tiny_source(""), &set).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn establishment_is_fte_in_post_over_one_minus_the_vacancy_rate() {
+        let r = rules();
+        let mut fte = vec![0u64; r.n_stock_cells()];
+        let consultant = r.grade_index("consultant").unwrap();
+        fte[r.stock_cell(consultant, State::Qualified, 0)] = 800; // 80 FTE
+        fte[r.stock_cell(consultant, State::Leaver, 0)] = 500; // not in post
+        let e = initial(&r, &fte);
+        assert_eq!(e.len(), 1);
+        assert!((e[0] - 100.0).abs() < 1e-9, "{e:?}");
+    }
+
+    #[test]
+    fn an_establishment_needs_both_keys_and_a_sane_growth_rate() {
+        let load = |set: &[&str]| {
+            let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+            crate::load_rules(&tiny_source(""), &set)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        let e = load(&["group.doctor.vacancy_rate_at_start=0.1"]);
+        assert!(
+            e.contains("tiny.toml") && e.contains("group.doctor.establishment_growth_annual_rate"),
+            "{e}"
+        );
+        let e = load(&["group.doctor.establishment_growth_annual_rate={ 2020 = 0.01 }"]);
+        assert!(e.contains("group.doctor.vacancy_rate_at_start"), "{e}");
+        let e = load(&[
+            "group.doctor.vacancy_rate_at_start=0.1",
+            "group.doctor.establishment_growth_annual_rate={ 2020 = -1.5 }",
+        ]);
+        assert!(
+            e.contains("group.doctor.establishment_growth_annual_rate.2020") && e.contains("-1.5"),
+            "{e}"
+        );
+        let e = load(&[
+            "group.doctor.vacancy_rate_at_start=1",
+            "group.doctor.establishment_growth_annual_rate={ 2020 = 0.01 }",
+        ]);
+        assert!(
+            e.contains("group.doctor.vacancy_rate_at_start") && e.contains("below 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_year_of_monthly_growth_compounds_to_the_yearly_rate() {
+        let r = rules();
+        let mut e = vec![100.0];
+        let start = YearMonth::parse("2020-12").unwrap();
+        // Twelve months dated 2021: -5% over the year.
+        for m in 1..=12 {
+            e = grow(&r, &e, start.plus(m));
+        }
+        assert!((e[0] - 95.0).abs() < 1e-9, "{e:?}");
+        // Dated 2020: +10%.
+        let mut e2 = vec![100.0];
+        for m in 1..=12 {
+            e2 = grow(&r, &e2, YearMonth::parse("2019-12").unwrap().plus(m));
+        }
+        assert!((e2[0] - 110.0).abs() < 1e-9, "{e2:?}");
+    }
+}
