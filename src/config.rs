@@ -312,7 +312,9 @@ pub struct RawInflow {
 pub struct RawRecruitment {
     /// Name (KPI `fill_rate.NAME`).
     pub name: String,
-    /// Training grade recruited into.
+    /// Grade recruited into: a training grade (entered as `trainee`) or an
+    /// employed grade (entered as `qualified`, through Return to Practice
+    /// when the applicant has been away long enough).
     pub into_grade: String,
     /// Grades whose clinicians may apply.
     pub from_grades: Vec<String>,
@@ -332,6 +334,10 @@ pub struct RawRecruitment {
     /// the regions' own shares). Moving posts between regions is a lever.
     #[serde(default)]
     pub region_shares: Option<Vec<f64>>,
+    /// Months an applicant must have been in its current state (e.g. 36 in
+    /// the leaver pool: a lapsed registration). Default 0.
+    #[serde(default)]
+    pub min_months_in_state: Option<u32>,
 }
 
 /// `[pause]`: OOP Pause.

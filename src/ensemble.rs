@@ -55,7 +55,8 @@ pub struct Reported {
 /// headcount and FTE, leavers and leaver rate, joiners; headcount and FTE
 /// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
-/// joiners; mean time to CCT, pooled and per CCT-awarding grade; funded
+/// joiners; posts filled and fill rate of each recruitment scheme; mean
+/// time to CCT, pooled and per CCT-awarding grade; funded
 /// establishment, vacancies and vacancy rate of groups that have one.
 pub fn reported_series(rules: &Rules) -> Vec<Reported> {
     let mut names: Vec<(String, Grain)> = Vec::new();
@@ -88,6 +89,11 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         "time_to_cct.all",
     ] {
         names.push((n.to_string(), Grain::Year));
+    }
+    for s in &rules.schemes {
+        for m in ["count.acceptances", "rate.fill"] {
+            names.push((format!("{m}.{}", s.name), Grain::Year));
+        }
     }
     for g in rules.groups.iter().filter(|g| g.establishment.is_some()) {
         for m in ["establishment", "vacancies", "rate.vacancy"] {

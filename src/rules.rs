@@ -164,6 +164,11 @@ pub struct Scheme {
     pub name: String,
     /// Grade recruited into.
     pub into_grade: u8,
+    /// State entered: `Trainee` in a training grade, `Qualified` in an
+    /// employed one (routed through `Returner` after a long absence).
+    pub into_state: State,
+    /// Months an applicant must have been in its state.
+    pub min_months_in_state: u16,
     /// Eligible grades (by grade index).
     pub from_grade: Vec<bool>,
     /// Eligible states.
@@ -1064,8 +1069,20 @@ impl Compiler<'_> {
         for r in &raw.recruitment {
             let k = |x: &str| format!("recruitment.{}.{x}", r.name);
             let into_grade = self.grade(&k("into_grade"), &r.into_grade, &grades)?;
-            if grades[into_grade as usize].kind != GradeKind::Training {
-                return Err(self.err(k("into_grade"), &r.into_grade, "recruitment fills training grades"));
+            let into_state = match grades[into_grade as usize].kind {
+                GradeKind::Training => State::Trainee,
+                GradeKind::Employed => State::Qualified,
+                GradeKind::Student => {
+                    return Err(self.err(
+                        k("into_grade"),
+                        &r.into_grade,
+                        "recruitment fills training or employed grades (student places are `[[inflow]]`s)",
+                    ));
+                }
+            };
+            let min_months_in_state = r.min_months_in_state.unwrap_or(0);
+            if min_months_in_state > 1200 {
+                return Err(self.err(k("min_months_in_state"), min_months_in_state, "must be 0..=1200"));
             }
             let mut from_grade = vec![false; grades.len()];
             for n in &r.from_grades {
@@ -1087,6 +1104,8 @@ impl Compiler<'_> {
             schemes.push(Scheme {
                 name: r.name.clone(),
                 into_grade,
+                into_state,
+                min_months_in_state: min_months_in_state as u16,
                 from_grade,
                 from_state,
                 months,

@@ -157,8 +157,12 @@ fn invalid_configs_are_refused_naming_file_key_and_value() {
         &["months", "many"],
     );
     check_invalid(
-        |t| t.replace("into_grade = \"specialty\"", "into_grade = \"nurse\""),
-        &["recruitment.specialty.into_grade", "nurse"],
+        |t| t.replace("into_grade = \"specialty\"", "into_grade = \"med_student\""),
+        &[
+            "recruitment.specialty.into_grade",
+            "med_student",
+            "training or employed",
+        ],
     );
 }
 

@@ -238,6 +238,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("retention", "count.leavers.nurse", -1.0),
         ("retention", "vacancies.nurse", -1.0),
         ("return_to_practice", "fte.nurse", 1.0),
+        ("return_to_practice_10000", "fte.nurse", 1.0),
         ("regional_redistribution", "fte.gp@london", -1.0),
         ("regional_redistribution", "fte.gp@midlands", 1.0),
         ("skill_mix", "fte.pa_aa", 1.0),
@@ -268,6 +269,25 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         "2034-09".into(),
     )];
     assert!(worse.1 < alone.0, "{worse:?} vs {alone:?}");
+    // A return campaign draws on the pool of nurses who left three or more
+    // years ago: five times the places bring back far fewer than five times
+    // the nurses (the pool, not the places, binds).
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mean_of = |scenario: &str, series: &str| -> f64 {
+        summary
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|f| f[0] == scenario && f[1] == series && f[2] == "2034-09")
+            .map(|f| f[3].parse().unwrap())
+            .unwrap()
+    };
+    let small = mean_of("return_to_practice", "count.acceptances.rtp_campaign");
+    let large = mean_of("return_to_practice_10000", "count.acceptances.rtp_campaign");
+    assert!(
+        small > 0.0 && large < 2.0 * small,
+        "{small} with 2,000 places, {large} with 10,000"
+    );
+    assert!(mean_of("return_to_practice_10000", "rate.fill.rtp_campaign") < 0.5);
     // LTFT lengthens training. A year's CCTs are a few hundred at this
     // scale, so the yearly difference is noisy: average it over the CCTs of
     // 2029-2034 (cohorts that trained under the lever) and require it to
@@ -293,18 +313,21 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
 }
 
 /// Joiners are numbered by origin, so common random numbers survive a
-/// change to one inflow: a return campaign for nurses leaves every doctor
+/// change to one inflow: more nursing students (an inflow lever) and a
+/// return campaign for nurses (a recruitment lever) leave every doctor
 /// series exactly as in the baseline, in every replicate and year.
 #[test]
-fn a_nurse_inflow_lever_leaves_every_doctor_series_exactly_unchanged() {
+fn nurse_levers_leave_every_doctor_series_exactly_unchanged() {
     let dir = tempdir();
     let out = dir.path().join("rtp");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scen = root.join("configs/scenarios/return_to_practice.toml");
+    let rtp = root.join("configs/scenarios/return_to_practice.toml");
+    let places = root.join("configs/scenarios/nursing_expansion.toml");
     let o = careersim(&[
         "scenarios",
         "england",
-        scen.to_str().unwrap(),
+        rtp.to_str().unwrap(),
+        places.to_str().unwrap(),
         "--replicates",
         "3",
         "--scale",
@@ -312,7 +335,7 @@ fn a_nurse_inflow_lever_leaves_every_doctor_series_exactly_unchanged() {
         "--branch-at",
         "2024-01",
         "--until",
-        "2030-09",
+        "2031-09",
         "--quiet",
         "--out",
         out.to_str().unwrap(),
@@ -331,9 +354,11 @@ fn a_nurse_inflow_lever_leaves_every_doctor_series_exactly_unchanged() {
         "time_to_cct",
         "ltft",
         "pause",
-        "unfilled",
+        "_training",
+        "run_through",
+        "higher_specialty",
     ];
-    let (mut zero, mut nurse_up) = (0, false);
+    let (mut zero, mut nurse_up) = (0, 0);
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let (series, q05, q95) = (f[1], f[4], f[6]);
@@ -344,12 +369,12 @@ fn a_nurse_inflow_lever_leaves_every_doctor_series_exactly_unchanged() {
             }
             zero += 1;
         }
-        if series == "fte.nurse" && f[2] == "2030-09" {
-            nurse_up = q05.parse::<f64>().unwrap() > 0.0;
+        if series == "fte.nurse" && f[2] == "2031-09" && q05.parse::<f64>().unwrap() > 0.0 {
+            nurse_up += 1;
         }
     }
-    assert!(zero > 100, "{zero} doctor rows");
-    assert!(nurse_up, "the campaign adds nurses");
+    assert!(zero > 200, "{zero} doctor rows");
+    assert_eq!(nurse_up, 2, "both levers add nurses");
 }
 
 /// The ensemble writes tidy CSV, Parquet, SVG and PNG plots and a report

@@ -2,7 +2,9 @@
 //! clinicians apply with a probability, applicants are ordered by a keyed
 //! draw (never by iteration order), and each region's posts go to the first
 //! applicants in that order. Unfilled posts and unplaced applicants are both
-//! counted.
+//! counted. A scheme into an employed grade from the leaver pool is a
+//! return campaign: its places are filled only as far as the pool of
+//! eligible leavers who answer allows. A round with no posts is not run.
 
 use bevy_ecs::prelude::*;
 
@@ -27,10 +29,18 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
             continue;
         };
         let posts = posts_by_region(s, round, year);
+        if posts.iter().all(|&p| p == 0) {
+            continue;
+        }
         let mut query = world.query::<(Entity, &Clinician)>();
         let mut applicants: Vec<(u8, u32, u64, Entity)> = query
             .iter(world)
-            .filter(|(_, c)| c.state != State::Gone && s.from_grade[c.grade as usize] && s.from_state[c.state as usize])
+            .filter(|(_, c)| {
+                c.state != State::Gone
+                    && s.from_grade[c.grade as usize]
+                    && s.from_state[c.state as usize]
+                    && c.months_in_state >= s.min_months_in_state
+            })
             .filter(|(_, c)| {
                 (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64) < s.apply_threshold
             })
@@ -62,7 +72,7 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
                 enter(
                     rules,
                     &mut c,
-                    State::Trainee,
+                    s.into_state,
                     s.into_grade,
                     FTE_UNCHANGED,
                     ctx,
@@ -81,5 +91,89 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         k.posts_filled[si] += filled;
         k.applicants[si] += applicants.len() as u32;
         k.unplaced[si] += applicants.len() as u32 - filled;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Counters;
+    use crate::testutil::tiny_rules;
+
+    /// A return campaign: consultants who left at least 36 months ago, all
+    /// of whom answer; two places.
+    fn campaign_rules() -> Rules {
+        tiny_rules(
+            r#"
+[returners]
+threshold_months = 3
+rtp_months = 6
+
+[[recruitment]]
+name = "return_campaign"
+into_grade = "consultant"
+from_grades = ["consultant"]
+from_states = ["leaver"]
+min_months_in_state = 36
+months = [1]
+apply_prob = 1.0
+posts_per_year = { 2020 = 2 }
+"#,
+        )
+    }
+
+    fn leaver(rules: &Rules, id: u32, away: u16) -> Clinician {
+        Clinician {
+            id_lo: id,
+            id_hi: 0,
+            age_months: 500,
+            months_in_state: away,
+            progress_tenths: 0,
+            pathway_start: 0,
+            grade: rules.grade_index("consultant").unwrap(),
+            state: State::Leaver,
+            region: 0,
+            fte_tenths: 8,
+            flags: 0,
+            paused_months: 0,
+        }
+    }
+
+    #[test]
+    fn a_return_campaign_takes_long_lapsed_leavers_into_return_to_practice_up_to_its_places() {
+        let rules = campaign_rules();
+        let mut world = World::new();
+        let n = rules.n_stock_cells();
+        let mut counters = Counters::default();
+        counters.posts_offered = vec![0];
+        counters.posts_filled = vec![0];
+        counters.applicants = vec![0];
+        counters.unplaced = vec![0];
+        world.insert_resource(MonthLedger {
+            stock: vec![10; n],
+            fte: vec![100; n],
+            counters,
+            ..Default::default()
+        });
+        // Two lapsed too briefly, four long enough for two places.
+        for (id, away) in [(1, 10), (2, 35), (3, 36), (4, 50), (5, 80), (6, 120)] {
+            world.spawn(leaver(&rules, id, away));
+        }
+        run_rounds(&mut world, &rules, Ctx::new(7, 5), 1, 2021);
+        let mut q = world.query::<&Clinician>();
+        let mut back: Vec<(u32, State)> = q
+            .iter(&world)
+            .filter(|c| c.state != State::Leaver)
+            .map(|c| (c.id_lo, c.state))
+            .collect();
+        back.sort_unstable_by_key(|b| b.0);
+        assert_eq!(back.len(), 2, "{back:?}");
+        for (id, state) in &back {
+            assert!(*id >= 3, "{id} had not lapsed long enough");
+            assert_eq!(*state, State::Returner, "away for years: Return to Practice first");
+        }
+        let k = &world.resource::<MonthLedger>().counters;
+        assert_eq!((k.posts_offered[0], k.posts_filled[0]), (2, 2));
+        assert_eq!((k.applicants[0], k.unplaced[0]), (4, 2));
     }
 }
