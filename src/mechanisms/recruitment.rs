@@ -144,11 +144,13 @@ posts_per_year = { 2020 = 2 }
         let rules = campaign_rules();
         let mut world = World::new();
         let n = rules.n_stock_cells();
-        let mut counters = Counters::default();
-        counters.posts_offered = vec![0];
-        counters.posts_filled = vec![0];
-        counters.applicants = vec![0];
-        counters.unplaced = vec![0];
+        let counters = Counters {
+            posts_offered: vec![0],
+            posts_filled: vec![0],
+            applicants: vec![0],
+            unplaced: vec![0],
+            ..Default::default()
+        };
         world.insert_resource(MonthLedger {
             stock: vec![10; n],
             fte: vec![100; n],
