@@ -328,6 +328,20 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Per scenario, (decimal year, 5%, mean, 95%) of a series over time.
+fn over_time(rows: &[Row], scenarios: &[String], series: &str) -> Vec<Vec<(f64, f64, f64, f64)>> {
+    let year = |d: careersim::calendar::YearMonth| d.year as f64 + (d.month as f64 - 1.0) / 12.0;
+    scenarios
+        .iter()
+        .map(|s| {
+            rows.iter()
+                .filter(|r| &r.scenario == s && r.series == series)
+                .map(|r| (year(r.date), r.stats.q05, r.stats.mean, r.stats.q95))
+                .collect()
+        })
+        .collect()
+}
+
 /// Parquet tables, plots and report.html.
 pub fn render(
     spec: &EnsembleSpec,
@@ -344,22 +358,11 @@ pub fn render(
         ("runs.parquet".to_string(), runs_parquet(spec, rules, runs, series)?),
     ];
     let names: Vec<String> = spec.scenarios.iter().map(|s| s.name.clone()).collect();
-    let year = |d: careersim::calendar::YearMonth| d.year as f64 + (d.month as f64 - 1.0) / 12.0;
     let mut fans = Vec::new();
     for g in &rules.groups {
         let vacancies: &[&str] = if g.establishment.is_some() { &["vacancies"] } else { &[] };
         for &m in ["fte", "headcount"].iter().chain(vacancies) {
-            let key = format!("{m}.{}", g.name);
-            let data: Vec<Vec<(f64, f64, f64, f64)>> = names
-                .iter()
-                .map(|s| {
-                    summary
-                        .iter()
-                        .filter(|r| &r.scenario == s && r.series == key)
-                        .map(|r| (year(r.date), r.stats.q05, r.stats.mean, r.stats.q95))
-                        .collect()
-                })
-                .collect();
+            let data = over_time(summary, &names, &format!("{m}.{}", g.name));
             let what = match m {
                 "fte" => "FTE",
                 "headcount" => "headcount",
@@ -418,16 +421,7 @@ pub fn render(
     let others = &names[1..];
     let trend_kpis = std::iter::once("time_to_cct.all".to_string()).chain(per_grade.iter().map(|p| p.0.clone()));
     for kpi in trend_kpis {
-        let data: Vec<Vec<(f64, f64, f64, f64)>> = others
-            .iter()
-            .map(|s| {
-                difference
-                    .iter()
-                    .filter(|r| &r.scenario == s && r.series == kpi)
-                    .map(|r| (year(r.date), r.stats.q05, r.stats.mean, r.stats.q95))
-                    .collect()
-            })
-            .collect();
+        let data = over_time(difference, others, &kpi);
         if data.iter().all(|d| d.is_empty()) {
             continue;
         }
@@ -514,32 +508,21 @@ pub fn render(
         }
         h.push_str("</table>\n");
     }
-    h.push_str("<h2>Difference bars</h2>\n");
-    for (file, title, _) in &bar_files {
-        let _ = writeln!(
-            h,
-            "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
-            html_escape(title),
-            html_escape(title)
-        );
-    }
-    h.push_str("<h2>Differences over time</h2>\n");
-    for (file, title) in &trends {
-        let _ = writeln!(
-            h,
-            "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
-            html_escape(title),
-            html_escape(title)
-        );
-    }
-    h.push_str("<h2>Fan charts</h2>\n");
-    for (file, title) in &fans {
-        let _ = writeln!(
-            h,
-            "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
-            html_escape(title),
-            html_escape(title)
-        );
+    let bar_plots: Vec<(String, String)> = bar_files.iter().map(|(f, t, _)| (f.clone(), t.clone())).collect();
+    for (heading, plots) in [
+        ("Difference bars", &bar_plots),
+        ("Differences over time", &trends),
+        ("Fan charts", &fans),
+    ] {
+        let _ = writeln!(h, "<h2>{heading}</h2>");
+        for (file, title) in plots {
+            let _ = writeln!(
+                h,
+                "<h3>{}</h3><img src=\"plots/{file}.svg\" alt=\"{}\"> <a href=\"plots/{file}.png\">PNG</a>",
+                html_escape(title),
+                html_escape(title)
+            );
+        }
     }
     h.push_str("<h2>Tables</h2>\n<ul>\n<li><a href=\"summary.csv\">summary.csv</a> / <a href=\"summary.parquet\">summary.parquet</a>: per scenario, series and date: mean, 5/50/95% quantiles, Monte-Carlo and parameter standard deviations</li>\n<li><a href=\"difference.csv\">difference.csv</a> / <a href=\"difference.parquet\">difference.parquet</a>: the same for the paired difference from the baseline</li>\n<li><a href=\"runs.csv\">runs.csv</a> / <a href=\"runs.parquet\">runs.parquet</a>: every run's value</li>\n<li><a href=\"manifest.json\">manifest.json</a>: command, seeds, levers, timings</li>\n</ul>\n</body></html>\n");
     files.push(("report.html".into(), h.into_bytes()));
