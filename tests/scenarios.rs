@@ -246,6 +246,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("gp_training_3250", "fte.gp", -1.0),
         ("nursing_expansion", "fte.nurse", 1.0),
         ("nursing_expansion", "rate.vacancy.nurse", -1.0),
+        ("nurse_demand_growth", "vacancies.nurse", 1.0),
         ("nursing_expansion_high_attrition", "fte.nurse", 1.0),
     ];
     for (scenario, series, sign) in expect {

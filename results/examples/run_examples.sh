@@ -13,7 +13,7 @@ t oop_pause configs/scenarios/oop_pause.toml --replicates 5 --branch-at 2025-08 
 t ltft_open configs/scenarios/ltft_open.toml --replicates 5 --branch-at 2022-08 --until 2035-09 $P
 t intl_recruitment configs/scenarios/intl_recruitment.toml configs/scenarios/intl_red_list.toml --replicates 5 --branch-at 2025-04 --until 2035-09 $P
 t gp_training configs/scenarios/gp_training_3250.toml --replicates 5 --branch-at 2019-01 --until 2030-09 $P
-t nursing_growth configs/scenarios/nursing_expansion.toml configs/scenarios/student_attrition.toml configs/scenarios/nursing_expansion_high_attrition.toml --replicates 5 --branch-at 2024-08 --until 2035-09 $P
+t nursing_growth configs/scenarios/nursing_expansion.toml configs/scenarios/student_attrition.toml configs/scenarios/nursing_expansion_high_attrition.toml configs/scenarios/nurse_demand_growth.toml --replicates 5 --branch-at 2024-08 --until 2035-09 $P
 t posts_moved configs/scenarios/regional_redistribution.toml configs/scenarios/skill_mix.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P
 t return_campaign configs/scenarios/return_to_practice.toml configs/scenarios/return_to_practice_10000.toml --replicates 5 --branch-at 2024-01 --until 2035-09 $P
 t training_places configs/scenarios/training_places.toml configs/scenarios/retention.toml --replicates 5 --branch-at 2024-04 --until 2040-09 $P
