@@ -270,6 +270,9 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         "2034-09".into(),
     )];
     assert!(worse.1 < alone.0, "{worse:?} vs {alone:?}");
+    // Three CCT pathways and two vacancy measures: every KPI row is labelled
+    // apart.
+    assert_distinct_kpi_labels(&std::fs::read_to_string(out.join("report.html")).unwrap());
     // A return campaign draws on the pool of nurses who left three or more
     // years ago: five times the places bring back far fewer than five times
     // the nurses (the pool, not the places, binds).
@@ -409,6 +412,7 @@ fn the_report_links_existing_tables_and_plots() {
     }
     let png = std::fs::read(out.join("plots/fan_fte_nurse.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_distinct_kpi_labels(&html);
 }
 
 /// A scale lever multiplies each run's own value: with parameters drawn
@@ -431,4 +435,24 @@ fn scale_levers_act_on_each_runs_own_parameters() {
     );
     let before = careersim::calendar::YearMonth { year: 2020, month: 12 };
     assert!(s.overrides_at(before, &config).is_empty());
+}
+
+/// The labels of the KPI rows of a report's end-of-run table, checked to
+/// be distinct.
+fn assert_distinct_kpi_labels(html: &str) {
+    let table = html
+        .split("Differences from baseline at the end")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap();
+    let labels: Vec<&str> = table
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| row.split("</td>").next().unwrap())
+        .collect();
+    assert!(labels.len() >= 8, "{labels:?}");
+    let mut unique = labels.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), labels.len(), "{labels:?}");
 }

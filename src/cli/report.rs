@@ -386,7 +386,7 @@ pub fn render(
         .map(|g| {
             (
                 format!("time_to_cct.{}", g.name),
-                format!("mean time to CCT of the year's CCTs, {} (months)", g.name),
+                format!("mean time to CCT of the year's CCTs in {} (months)", g.name),
             )
         })
         .collect();
