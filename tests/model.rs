@@ -153,7 +153,11 @@ fn pause_approvals_respect_the_yearly_capacity_and_the_cap_on_months() {
 
 #[test]
 fn a_resumed_run_is_identical_to_a_run_in_one_go() {
-    let rules = small(&[]);
+    // With a funded establishment, carried in the records across the resume.
+    let rules = small(&[
+        "group.nurse.vacancy_rate_at_start=0.1",
+        "group.nurse.establishment_growth_annual_rate={ 2020 = 0.03, 2021 = 0.01 }",
+    ]);
     let mut whole = Simulation::new(rules.clone(), 5, None);
     for _ in 0..24 {
         whole.step_month();
@@ -169,6 +173,13 @@ fn a_resumed_run_is_identical_to_a_run_in_one_go() {
         resumed.step_month();
     }
     assert_eq!(whole.history().records, resumed.history().records);
+    assert!(
+        whole.history().records[24]
+            .counters
+            .establishment_fte
+            .iter()
+            .any(|&e| e > 0.0)
+    );
     assert_eq!(whole.clinicians(), resumed.clinicians());
     let d = |s: &Simulation| {
         s.history()
