@@ -7,10 +7,12 @@
 //! 3. `merge_tallies`   — per-thread stock changes, flows, durations and
 //!    freed slots into the ledger.
 //! 4. `approve_pauses`  — OOP Pause approvals up to capacity, in keyed order.
-//! 5. `recruitment`     — calendar-gated, capacity-limited rounds.
+//! 5. `recruitment`     — calendar-gated, capacity-limited rounds (training
+//!    posts; return campaigns from the leaver pool).
 //! 6. `inflows`         — student intakes and international arrivals, in
 //!    freed slots first.
-//! 7. `close_month`     — the month's accounts go into the history.
+//! 7. `close_month`     — the funded establishment grows by the month's
+//!    share of its yearly rate; the month's accounts go into the history.
 //!
 //! **Architecture invariant:** nothing here does IO; results are returned
 //! as data and written by the edge (`output`).
