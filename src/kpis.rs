@@ -2,7 +2,7 @@
 
 use crate::clinician::State;
 use crate::ledger::{MonthRecord, flow_cells};
-use crate::mechanisms::leaving;
+use crate::mechanisms::{establishment, leaving};
 use crate::rules::{GradeKind, Rules};
 
 /// KPIs of one month as (name, value), in a fixed order.
@@ -129,11 +129,8 @@ pub fn month_kpis(rules: &Rules, prev: Option<&MonthRecord>, rec: &MonthRecord) 
             ratio(leavers[i] as f64, prev_employed[i] as f64),
         ));
         if g.establishment.is_some() {
-            let regions = rules.regions.len();
-            let est: f64 = rec.counters.establishment_fte[i * regions..(i + 1) * regions]
-                .iter()
-                .sum();
-            let vacant = (est - fte_in_post[i] as f64 / 10.0).max(0.0);
+            let est = establishment::of_group(rules, &rec.counters.establishment_fte, i as u8, None);
+            let vacant = establishment::vacancies(est, fte_in_post[i] as f64 / 10.0);
             out.push((format!("establishment_fte.{}", g.name), est));
             out.push((format!("vacancies.{}", g.name), vacant));
             out.push((format!("vacancy_rate.{}", g.name), ratio(vacant, est)));

@@ -11,6 +11,7 @@
 
 use crate::clinician::State;
 use crate::ledger::{MonthRecord, flow_cells};
+use crate::mechanisms::establishment;
 use crate::mechanisms::leaving::{is_employed, is_leaving};
 use crate::rules::{GradeKind, Rules};
 
@@ -333,17 +334,17 @@ impl SeriesId {
         let v = match self.measure {
             Measure::Headcount(sc) => stock_sum(rules, rec, (sc, self.region), is_employed) as f64 * scale,
             Measure::Fte(sc) => fte_in_post(rules, rec, (sc, self.region)) * scale,
-            Measure::EstablishmentFte(g) => establishment(rules, rec, g, self.region) * scale,
-            Measure::Vacancies(g) => {
-                let est = establishment(rules, rec, g, self.region);
-                (est - fte_in_post(rules, rec, (Scope::Group(g), self.region))).max(0.0) * scale
+            Measure::EstablishmentFte(g) => {
+                establishment::of_group(rules, &rec.counters.establishment_fte, g, self.region) * scale
             }
-            Measure::RateVacancy(g) => {
-                let est = establishment(rules, rec, g, self.region);
-                if est <= 0.0 {
-                    return None;
+            Measure::Vacancies(g) | Measure::RateVacancy(g) => {
+                let est = establishment::of_group(rules, &rec.counters.establishment_fte, g, self.region);
+                let vacant = establishment::vacancies(est, fte_in_post(rules, rec, (Scope::Group(g), self.region)));
+                match self.measure {
+                    Measure::Vacancies(_) => vacant * scale,
+                    _ if est > 0.0 => vacant / est,
+                    _ => return None,
                 }
-                (est - fte_in_post(rules, rec, (Scope::Group(g), self.region))).max(0.0) / est
             }
             Measure::ShareLtft(sc) => {
                 let sc = training_only(sc);
@@ -477,16 +478,6 @@ fn fte_in_post(rules: &Rules, rec: &MonthRecord, (sc, region): (Scope, Option<u8
         }
     }
     tenths as f64 / 10.0
-}
-
-/// Funded establishment FTE of a group (one region or all), in simulated FTE.
-fn establishment(rules: &Rules, rec: &MonthRecord, group: u8, region: Option<u8>) -> f64 {
-    let regions = rules.regions.len();
-    let row = &rec.counters.establishment_fte[group as usize * regions..(group as usize + 1) * regions];
-    match region {
-        Some(r) => row[r as usize],
-        None => row.iter().sum(),
-    }
 }
 
 fn stock_sum(

@@ -33,6 +33,23 @@ pub fn initial(rules: &Rules, fte_tenths: &[u64]) -> Vec<f64> {
         .collect()
 }
 
+/// A group's establishment (one region, or all) from a record's
+/// per-(group, region) establishment.
+pub fn of_group(rules: &Rules, establishment_fte: &[f64], group: u8, region: Option<u8>) -> f64 {
+    let regions = rules.regions.len();
+    let row = &establishment_fte[group as usize * regions..(group as usize + 1) * regions];
+    match region {
+        Some(r) => row[r as usize],
+        None => row.iter().sum(),
+    }
+}
+
+/// Vacancies: establishment less FTE in post, or 0 when staffed above it
+/// (vacancy statistics count unfilled funded posts, never a surplus).
+pub fn vacancies(establishment: f64, fte_in_post: f64) -> f64 {
+    (establishment - fte_in_post).max(0.0)
+}
+
 /// The establishment of month `month` (dated `date`) from last month's.
 pub fn grow(rules: &Rules, last: &[f64], date: YearMonth) -> Vec<f64> {
     let regions = rules.regions.len();
@@ -108,18 +125,19 @@ mod tests {
     #[test]
     fn a_year_of_monthly_growth_compounds_to_the_yearly_rate() {
         let r = rules();
-        let mut e = vec![100.0];
-        let start = YearMonth::parse("2020-12").unwrap();
-        // Twelve months dated 2021: -5% over the year.
-        for m in 1..=12 {
-            e = grow(&r, &e, start.plus(m));
-        }
-        assert!((e[0] - 95.0).abs() < 1e-9, "{e:?}");
-        // Dated 2020: +10%.
-        let mut e2 = vec![100.0];
-        for m in 1..=12 {
-            e2 = grow(&r, &e2, YearMonth::parse("2019-12").unwrap().plus(m));
-        }
-        assert!((e2[0] - 110.0).abs() < 1e-9, "{e2:?}");
+        // 100 FTE grown over the twelve months after `before`.
+        let a_year_after = |before: &str| {
+            let start = YearMonth::parse(before).unwrap();
+            (1..=12).fold(vec![100.0], |e, m| grow(&r, &e, start.plus(m)))[0]
+        };
+        let (y2021, y2020) = (a_year_after("2020-12"), a_year_after("2019-12"));
+        assert!((y2021 - 95.0).abs() < 1e-9, "{y2021}");
+        assert!((y2020 - 110.0).abs() < 1e-9, "{y2020}");
+    }
+
+    #[test]
+    fn vacancies_are_never_negative() {
+        assert_eq!(vacancies(100.0, 90.0), 10.0);
+        assert_eq!(vacancies(100.0, 120.0), 0.0);
     }
 }
