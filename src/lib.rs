@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod calibration;
 pub mod clinician;
 pub mod config;
+pub mod destination;
 pub mod ensemble;
 pub mod error;
 pub mod kpis;

@@ -48,3 +48,10 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
     };
     compile(&src.file, &raw, &canonical)
 }
+
+/// The shipped England calibration (best parameters), embedded in the
+/// binary and applied by default when running the embedded baseline.
+pub const ENGLAND_CALIBRATION: &str = include_str!("../calibration/england/best.toml");
+
+/// Where [`ENGLAND_CALIBRATION`] comes from, for messages and manifests.
+pub const ENGLAND_CALIBRATION_FILE: &str = "<embedded>/calibration/england/best.toml";

@@ -6,30 +6,37 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use careersim::calendar::YearMonth;
 use careersim::config::ConfigSource;
-use careersim::output::{Manifest, run_files, write_dir_atomically};
+use careersim::output::{Manifest, run_files};
 use careersim::{Simulation, load_rules};
 
 mod cli;
-use cli::{base_overrides, source};
+use cli::{Progress, parameters, source};
 
 #[derive(Parser)]
 #[command(
     name = "careersim",
     version,
-    about = "Microsimulation of NHS England clinician careers"
+    about = "Microsimulation of NHS England clinician careers",
+    long_about = "Microsimulation of NHS England clinician careers.\n\n\
+        With no command, runs the calibrated England model (`careersim run`) and \
+        writes its tables, Parquet, plots and report.html.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// With no command: the options of `run`.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a config (default: the embedded England baseline) and write results.
+    /// Run a config (default: the embedded England baseline with the shipped
+    /// calibration) and write tables, Parquet, plots and report.html.
     Run(RunArgs),
     /// Time the engine on a workload (default: the embedded career-lite) and
     /// print one JSON object.
@@ -57,21 +64,31 @@ struct RunArgs {
     /// Run seed (default: the config's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Start month YYYY-MM (overrides model.start).
     #[arg(long)]
     start: Option<String>,
     /// Months to simulate (overrides model.months).
     #[arg(long)]
     months: Option<u32>,
-    /// Output directory (default results/<config-name>-<seed>).
+    /// Output directory (default results/<config-name>-<seed>). careersim
+    /// creates it, or replaces a result it wrote there before; any other
+    /// existing path is refused.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Parameter overlay, e.g. a calibration's best.toml (applied before --set).
+    /// Replace a careersim result directory even if other files were put in it.
+    #[arg(long)]
+    force: bool,
+    /// Parameter overlay, e.g. a calibration's best.toml (applied before
+    /// --set). The embedded England baseline uses the shipped calibration
+    /// unless --params or --uncalibrated is given.
     #[arg(long)]
     params: Option<PathBuf>,
+    /// Run the England baseline with the config's own (uncalibrated) values.
+    #[arg(long)]
+    uncalibrated: bool,
     /// Override any config key: `--set hazard.nurse_leaving.annual_rate=0.08`.
     #[arg(long = "set")]
     set: Vec<String>,
@@ -93,9 +110,9 @@ struct BenchArgs {
     /// Months to step.
     #[arg(long, default_value_t = 120)]
     months: u32,
-    /// Worker threads.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -116,8 +133,9 @@ fn peak_rss_bytes() -> Option<u64> {
 }
 
 fn bench(args: BenchArgs) -> Result<()> {
-    if args.threads == 0 || args.months == 0 {
-        bail!("--threads and --months must be at least 1");
+    let threads = cli::threads(args.threads)?;
+    if args.months == 0 {
+        bail!("--months 0: must be at least 1");
     }
     let src = match &args.config {
         Some(p) => ConfigSource::read(p)?,
@@ -134,7 +152,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     if let Some(bad) = at.iter().find(|&&m| m == 0 || m > args.months) {
         bail!("--at {bad}: must be within 1..={}", args.months);
     }
-    careersim::schedule::init_threads(args.threads);
+    careersim::schedule::init_threads(threads);
     let t0 = Instant::now();
     let mut sim = Simulation::new(rules.clone(), args.seed, args.agents);
     let setup = t0.elapsed().as_secs_f64();
@@ -158,7 +176,7 @@ fn bench(args: BenchArgs) -> Result<()> {
         "agents": initial,
         "months": args.months,
         "seed": args.seed,
-        "threads": args.threads,
+        "threads": threads,
         "agent_months": agent_months,
         "step_seconds": step,
         "setup_seconds": setup,
@@ -172,13 +190,12 @@ fn bench(args: BenchArgs) -> Result<()> {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    if args.threads == 0 {
-        bail!("--threads must be at least 1");
-    }
+    let threads = cli::threads(args.threads)?;
     let src = source(&args.config)?;
-    let mut overrides = base_overrides(&src, &args.params, &args.set)?;
+    let params = parameters(&src, args.config.is_none(), &args.params, args.uncalibrated, &args.set)?;
+    let mut overrides = params.overrides;
     if let Some(s) = &args.start {
-        YearMonth::parse(s).with_context(|| format!("--start {s}: expected YYYY-MM"))?;
+        YearMonth::parse(s).with_context(|| format!("--start {s}"))?;
         overrides.push(format!("model.start=\"{s}\""));
     }
     if let Some(m) = args.months {
@@ -190,36 +207,42 @@ fn run(args: RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/{}-{seed}", rules.name)));
-    careersim::schedule::init_threads(args.threads);
+    let dest = cli::destination(&out, args.force, &[args.config.as_deref(), args.params.as_deref()])?;
+    careersim::schedule::init_threads(threads);
+    if !args.quiet {
+        eprintln!(
+            "careersim: {} from {} for {} months, seed {seed}, {threads} thread{}; parameters: {}",
+            rules.name,
+            rules.start,
+            rules.months,
+            if threads == 1 { "" } else { "s" },
+            params.label
+        );
+    }
 
     let t0 = Instant::now();
     let mut sim = Simulation::new(rules.clone(), seed, args.agents);
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(rules.months as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} months {msg}").expect("static template"),
-    );
+    let progress = Progress::new(args.quiet, rules.months as u64, "months");
     for _ in 0..rules.months {
         sim.step_month();
-        bar.inc(1);
+        progress.inc();
     }
-    bar.finish_and_clear();
+    progress.finish();
     let wall = t0.elapsed().as_secs_f64();
     let history = sim.take_history();
     let agent_months: u64 = history.records.iter().map(|r| r.counters.agent_months).sum();
     let manifest = Manifest {
         seed,
-        threads: args.threads,
+        threads,
         wall_seconds: wall,
         agent_months,
         config_file: src.file.clone(),
+        parameters: params.label,
         overrides,
     };
     let files = run_files(&rules, &history, &manifest);
-    write_dir_atomically(&out, &files).with_context(|| format!("writing results to {}", out.display()))?;
+    dest.commit(&files)
+        .with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);
     Ok(())
 }
@@ -286,13 +309,15 @@ fn main() -> std::process::ExitCode {
 
 fn real_main() -> Result<()> {
     let cli = Cli::parse();
+    cli::handle_interrupts();
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Bench(args) => bench(args),
-        Command::Calibrate(args) => cli::calibrate::calibrate(args),
-        Command::Hindcast(args) => cli::calibrate::hindcast(args),
-        Command::Scenarios(args) => cli::scenarios::scenarios(args),
-        Command::Validate { config, set } => {
+        None => run(cli.run),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Bench(args)) => bench(args),
+        Some(Command::Calibrate(args)) => cli::calibrate::calibrate(args),
+        Some(Command::Hindcast(args)) => cli::calibrate::hindcast(args),
+        Some(Command::Scenarios(args)) => cli::scenarios::scenarios(args),
+        Some(Command::Validate { config, set }) => {
             let src = ConfigSource::read(&config)?;
             let rules = load_rules(&src, &set)?;
             println!(

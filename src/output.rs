@@ -1,10 +1,8 @@
-//! Edge: writing a run's results. Everything is written into a temporary
-//! directory next to the target and renamed into place, so a reader never
-//! sees a half-written result.
+//! Edge: the files of a run's results, as text. They are put in place by
+//! `destination`, which never replaces a path careersim did not write and
+//! never leaves a half-written result.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use crate::clinician::State;
 use crate::kpis::month_kpis;
@@ -25,6 +23,8 @@ pub struct Manifest {
     pub agent_months: u64,
     /// Config file.
     pub config_file: String,
+    /// Which parameters ran: calibrated, uncalibrated or a file's.
+    pub parameters: String,
     /// Overrides applied.
     pub overrides: Vec<String>,
 }
@@ -146,6 +146,7 @@ pub fn manifest_json(rules: &Rules, m: &Manifest) -> String {
         "config_name": rules.name,
         "config_file": m.config_file,
         "config_hash": format!("{:016x}", rules.config_hash),
+        "parameters": m.parameters,
         "overrides": m.overrides,
         "seed": m.seed,
         "threads": m.threads,
@@ -156,42 +157,6 @@ pub fn manifest_json(rules: &Rules, m: &Manifest) -> String {
     }))
     .expect("a json! value always serialises")
         + "\n"
-}
-
-/// Writes files into `dir` atomically: a temporary sibling directory is
-/// filled and renamed into place; an existing `dir` is replaced. File names
-/// may hold subdirectories (`plots/fte.svg`).
-pub fn write_dir_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(dir: &Path, files: &[(N, C)]) -> std::io::Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp: PathBuf = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp)?;
-    }
-    fs::create_dir_all(&tmp)?;
-    for (file, content) in files {
-        let path = tmp.join(file);
-        if let Some(p) = path.parent() {
-            fs::create_dir_all(p)?;
-        }
-        fs::write(path, content)?;
-    }
-    if dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        fs::rename(dir, &old)?;
-        fs::rename(&tmp, dir)?;
-        fs::remove_dir_all(&old)?;
-    } else {
-        fs::rename(&tmp, dir)?;
-    }
-    Ok(())
 }
 
 /// All output files of a run.

@@ -242,22 +242,6 @@ fn set_overrides_change_the_run_and_bad_keys_are_refused() {
 }
 
 #[test]
-fn rerunning_replaces_the_output_directory_whole() {
-    let tmp = tempdir();
-    let dir = tmp.path().join("o");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("stale.txt"), "old").unwrap();
-    run_to(&dir, &[fixture("valid_small.toml").to_str().unwrap(), "--months", "1"]);
-    assert!(!dir.join("stale.txt").exists());
-    assert!(dir.join("manifest.json").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(leftovers.len(), 1, "temporary directories left behind: {leftovers:?}");
-}
-
-#[test]
 fn career_lite_is_deterministic_across_threads_with_recycled_slots() {
     // career-lite has an inert leaver pool: leavers' slots are recycled for
     // joiners in an order that depends on the threads; results must not.

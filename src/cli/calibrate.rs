@@ -16,9 +16,8 @@ use careersim::calibration::{
     FreeParam, Posterior, Target, parse_free, parse_posterior, parse_targets, render_params_overlay,
 };
 use careersim::load_rules;
-use careersim::output::write_dir_atomically;
 
-use super::{bar, base_overrides, read_text, source, threads};
+use super::{Progress, base_overrides, destination, read_text, source, threads};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -71,6 +70,9 @@ pub struct CalibrateArgs {
     /// Output directory.
     #[arg(long, default_value = "results/calibration")]
     out: PathBuf,
+    /// Replace a careersim result directory even if other files were put in it.
+    #[arg(long)]
+    force: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -114,6 +116,9 @@ pub struct HindcastArgs {
     /// Output directory.
     #[arg(long, default_value = "results/hindcast")]
     out: PathBuf,
+    /// Replace a careersim result directory even if other files were put in it.
+    #[arg(long)]
+    force: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -218,7 +223,7 @@ fn posterior_csv(free: &[FreeParam], p: &Posterior) -> String {
 }
 
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
-    let n_threads = threads(args.threads);
+    let n_threads = threads(args.threads)?;
     careersim::schedule::init_threads(n_threads);
     let src = source(&args.config)?;
     let base = base_overrides(&src, &args.params, &args.set)?;
@@ -245,8 +250,18 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     )?;
 
     let t0 = Instant::now();
-    let pb = bar(args.quiet, args.budget, "model runs (fit)");
-    let tick = || pb.inc(1);
+    let dest = destination(
+        &args.out,
+        args.force,
+        &[
+            args.config.as_deref(),
+            args.params.as_deref(),
+            Some(&args.targets),
+            Some(&args.free),
+        ],
+    )?;
+    let pb = Progress::new(args.quiet, args.budget, "model runs (fit)");
+    let tick = || pb.inc();
     let posterior = match args.method {
         Method::AbcSmc => abc_smc(
             &ev,
@@ -261,18 +276,18 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         ),
         Method::NelderMead => nelder_mead(&ev, args.budget, args.seed, &tick),
     };
-    pb.finish_and_clear();
+    pb.finish();
     let fit_seconds = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
-    let pb = bar(
+    let pb = Progress::new(
         args.quiet,
         args.fit_replicates as u64,
         "full-scale replicates (fit table)",
     );
-    let tick = || pb.inc(1);
+    let tick = || pb.inc();
     let sims = fit::replicate(&ev, &posterior, args.fit_replicates.max(1), args.seed, 1.0, &tick)?;
-    pb.finish_and_clear();
+    pb.finish();
     let check_seconds = t1.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);
 
@@ -330,7 +345,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         ("fit.md", comparison_markdown(&targets, &comps)),
         ("manifest.json", serde_json::to_string_pretty(&manifest)? + "\n"),
     ];
-    write_dir_atomically(&args.out, &files).with_context(|| format!("writing {}", args.out.display()))?;
+    dest.commit(&files)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "calibrate ({method}): {} model runs in {fit_seconds:.1} s at scale {}; fit table from {} full-scale replicates in {check_seconds:.1} s",
         posterior.runs, args.scale, args.fit_replicates
@@ -343,7 +359,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 }
 
 pub fn hindcast(args: HindcastArgs) -> Result<()> {
-    let n_threads = threads(args.threads);
+    let n_threads = threads(args.threads)?;
     careersim::schedule::init_threads(n_threads);
     let from = YearMonth::parse(&args.from).with_context(|| format!("--from {}: expected YYYY-MM", args.from))?;
     let until = YearMonth::parse(&args.until).with_context(|| format!("--until {}: expected YYYY-MM", args.until))?;
@@ -385,10 +401,20 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         scale: args.scale,
     };
     let t0 = Instant::now();
-    let pb = bar(args.quiet, args.replicates as u64, "replicates");
-    let tick = || pb.inc(1);
+    let dest = destination(
+        &args.out,
+        args.force,
+        &[
+            args.config.as_deref(),
+            args.params.as_deref(),
+            args.posterior.as_deref(),
+            Some(&args.observed),
+        ],
+    )?;
+    let pb = Progress::new(args.quiet, args.replicates as u64, "replicates");
+    let tick = || pb.inc();
     let sims = fit::replicate(&ev, &point, args.replicates.max(1), args.seed, args.scale, &tick)?;
-    pb.finish_and_clear();
+    pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);
     let manifest = serde_json::json!({
@@ -415,7 +441,8 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         ("hindcast.md", comparison_markdown(&targets, &comps)),
         ("manifest.json", serde_json::to_string_pretty(&manifest)? + "\n"),
     ];
-    write_dir_atomically(&args.out, &files).with_context(|| format!("writing {}", args.out.display()))?;
+    dest.commit(&files)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "hindcast {from}..{until}: {} observations ({} outside the window skipped), {} replicates in {seconds:.1} s",
         targets.len(),

@@ -1,17 +1,23 @@
-//! Command-line helpers shared by the subcommands.
+//! Command-line helpers shared by the subcommands: inputs, parameters,
+//! threads, progress, output destinations and interrupts.
 
 pub mod calibrate;
 pub mod report;
 pub mod scenarios;
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use careersim::calibration::parse_params_overlay;
 use careersim::config::ConfigSource;
-use careersim::load::baseline_source;
+use careersim::destination::{Destination, registry};
+use careersim::load::{ENGLAND_CALIBRATION, ENGLAND_CALIBRATION_FILE, baseline_source};
 
 /// The config at a path, or the embedded England baseline.
 pub fn source(config: &Option<PathBuf>) -> Result<ConfigSource> {
@@ -36,22 +42,194 @@ pub fn base_overrides(src: &ConfigSource, params: &Option<PathBuf>, set: &[Strin
     Ok(out)
 }
 
-/// A progress bar on stderr (hidden with `quiet`).
-pub fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
-    let pb = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(len)
-    };
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}").expect("static template"),
-    );
-    pb.set_message(what.to_string());
-    pb
+/// Which parameters a run of the England baseline uses.
+pub struct Parameters {
+    /// Overrides: the parameter overlay's, then the `--set`s.
+    pub overrides: Vec<String>,
+    /// For the screen and manifest.json: `calibrated (...)`, `uncalibrated
+    /// (...)` or `parameters from FILE`.
+    pub label: String,
 }
 
-/// Worker threads: the given number, or every core.
-pub fn threads(t: Option<usize>) -> usize {
-    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+/// The parameters of a run: `--params FILE` if given; otherwise, for the
+/// embedded England baseline, the shipped calibration
+/// (calibration/england/best.toml, embedded) unless `uncalibrated`; a
+/// user's own config runs with its own values.
+pub fn parameters(
+    src: &ConfigSource,
+    embedded_england: bool,
+    params: &Option<PathBuf>,
+    uncalibrated: bool,
+    set: &[String],
+) -> Result<Parameters> {
+    if params.is_some() && uncalibrated {
+        bail!("--params and --uncalibrated contradict each other: give one");
+    }
+    if params.is_some() || !embedded_england {
+        let label = match params {
+            Some(p) => format!("parameters from {}", p.display()),
+            None => format!("the config's own values ({})", src.file),
+        };
+        return Ok(Parameters {
+            overrides: base_overrides(src, params, set)?,
+            label,
+        });
+    }
+    if uncalibrated {
+        return Ok(Parameters {
+            overrides: set.to_vec(),
+            label: "uncalibrated (the England config's own values; --uncalibrated)".into(),
+        });
+    }
+    let mut overrides = parse_params_overlay(ENGLAND_CALIBRATION_FILE, ENGLAND_CALIBRATION, src)
+        .context("the shipped England calibration does not fit the embedded config")?;
+    overrides.extend(set.iter().cloned());
+    Ok(Parameters {
+        overrides,
+        label: format!("calibrated ({ENGLAND_CALIBRATION_FILE}; --uncalibrated for the config's own values)"),
+    })
+}
+
+/// The most worker threads any command accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// Worker threads: the given number, or every available core. Zero or more
+/// than [`MAX_THREADS`] is refused.
+pub fn threads(t: Option<usize>) -> Result<usize> {
+    match t {
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        Some(0) => bail!("--threads 0: must be at least 1 (omit it to use every core)"),
+        Some(n) if n > MAX_THREADS => bail!("--threads {n}: must be at most {MAX_THREADS}"),
+        Some(n) => Ok(n),
+    }
+}
+
+/// How often a plain progress line is printed when stderr is not a terminal.
+const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Progress on stderr: a bar on a terminal; on anything else (a batch job's
+/// log) a plain line every few seconds with the percentage and an ETA.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    plain: Option<Plain>,
+}
+
+struct Plain {
+    what: String,
+    len: u64,
+    done: AtomicU64,
+    start: Instant,
+    last: Mutex<Instant>,
+}
+
+impl Progress {
+    /// `len` units of `what`; hidden with `quiet`.
+    pub fn new(quiet: bool, len: u64, what: &str) -> Progress {
+        if quiet {
+            return Progress { bar: None, plain: None };
+        }
+        if std::io::stderr().is_terminal() {
+            let pb = ProgressBar::new(len);
+            pb.set_style(
+                ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg} (ETA {eta})")
+                    .expect("static template"),
+            );
+            pb.set_message(what.to_string());
+            return Progress {
+                bar: Some(pb),
+                plain: None,
+            };
+        }
+        let now = Instant::now();
+        Progress {
+            bar: None,
+            plain: Some(Plain {
+                what: what.into(),
+                len: len.max(1),
+                done: AtomicU64::new(0),
+                start: now,
+                last: Mutex::new(now),
+            }),
+        }
+    }
+
+    /// One more unit done (callable from worker threads).
+    pub fn inc(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+        if let Some(p) = &self.plain {
+            let done = p.done.fetch_add(1, Ordering::Relaxed) + 1;
+            let Ok(mut last) = p.last.try_lock() else {
+                return;
+            };
+            if last.elapsed() >= PLAIN_PROGRESS_EVERY && done < p.len {
+                *last = Instant::now();
+                let el = p.start.elapsed().as_secs_f64();
+                let eta = el * (p.len - done) as f64 / done as f64;
+                eprintln!(
+                    "careersim: {:.0}% ({done}/{} {}), {el:.0} s elapsed, ETA {eta:.0} s",
+                    100.0 * done as f64 / p.len as f64,
+                    p.len,
+                    p.what
+                );
+            }
+        }
+    }
+
+    /// Done: clears the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// The output destination of a command, checked (and its staging reserved)
+/// before anything runs. See `careersim::destination` for the rules.
+pub fn destination(out: &Path, force: bool, inputs: &[Option<&Path>]) -> Result<Destination> {
+    let inputs: Vec<&Path> = inputs.iter().flatten().copied().collect();
+    let d = Destination::prepare(out, force, &inputs)?;
+    for p in &d.removed_stale {
+        eprintln!(
+            "careersim: removed {}, left by a careersim process that has ended",
+            p.display()
+        );
+    }
+    Ok(d)
+}
+
+/// The signal that stopped the run, if any (0 = none).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+/// SIGINT and SIGTERM (Ctrl-C, a scheduler's pre-emption) stop careersim
+/// cleanly: a watcher thread removes this process's staging directories
+/// (waiting for a commit in progress to finish, so a result is never torn),
+/// says so and exits with 128 + the signal number.
+pub fn handle_interrupts() {
+    // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+    std::thread::spawn(|| {
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let sig = SIGNAL.load(Ordering::SeqCst);
+            if sig != 0 {
+                let mut staged = registry();
+                for d in staged.drain(..) {
+                    let _ = std::fs::remove_dir_all(&d);
+                }
+                let name = if sig == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
+                eprintln!("\ncareersim: stopped by {name}; temporary files removed, no result written or changed");
+                std::process::exit(128 + sig);
+            }
+        }
+    });
 }

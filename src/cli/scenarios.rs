@@ -10,10 +10,9 @@ use anyhow::{Context, Result, bail};
 use careersim::calendar::YearMonth;
 use careersim::calibration::parse_posterior;
 use careersim::ensemble::{EnsembleSpec, Row, reported_series, run_ensemble, tables};
-use careersim::output::write_dir_atomically;
 use careersim::scenario::{Scenario, baseline_rules, parse_scenario};
 
-use super::{bar, base_overrides, read_text, report};
+use super::{Progress, destination, parameters, read_text, report};
 
 #[derive(clap::Args)]
 pub struct ScenariosArgs {
@@ -55,6 +54,14 @@ pub struct ScenariosArgs {
     /// Output directory.
     #[arg(long, default_value = "results/scenarios")]
     out: PathBuf,
+    /// Replace a careersim result directory even if other files were put in it.
+    #[arg(long)]
+    force: bool,
+    /// Run the England baseline with the config's own (uncalibrated) values
+    /// (by default `england` runs with the shipped calibration unless
+    /// --params or --posterior is given).
+    #[arg(long)]
+    uncalibrated: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -85,7 +92,7 @@ fn rows_csv(rows: &[Row]) -> String {
 }
 
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
-    let threads = super::threads(args.threads);
+    let threads = super::threads(args.threads)?;
     careersim::schedule::init_threads(threads);
     if args.replicates == 0 {
         bail!("--replicates must be at least 1");
@@ -95,7 +102,18 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     } else {
         careersim::config::ConfigSource::read(std::path::Path::new(&args.baseline))?
     };
-    let mut base = base_overrides(&src, &args.params, &args.set)?;
+    let params = parameters(
+        &src,
+        args.baseline == "england" && args.posterior.is_none(),
+        &args.params,
+        args.uncalibrated,
+        &args.set,
+    )?;
+    let parameters_label = match &args.posterior {
+        Some(p) => format!("posterior draws from {}", p.display()),
+        None => params.label,
+    };
+    let mut base = params.overrides;
     if args.scale != 1.0 {
         base.push(format!("model.population_scale={}", args.scale));
     }
@@ -159,10 +177,22 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
     let t0 = Instant::now();
-    let pb = bar(args.quiet, total, "scenario runs");
-    let tick = || pb.inc(1);
+    let dest = destination(
+        &args.out,
+        args.force,
+        &[
+            (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
+            args.params.as_deref(),
+            args.posterior.as_deref(),
+        ]
+        .into_iter()
+        .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
+        .collect::<Vec<_>>(),
+    )?;
+    let pb = Progress::new(args.quiet, total, "scenario runs");
+    let tick = || pb.inc();
     let runs = run_ensemble(&spec, &series, &tick)?;
-    pb.finish_and_clear();
+    pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
     let (summary, difference) = tables(&spec, &rules, &series, &runs);
 
@@ -191,6 +221,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         "command": std::env::args().collect::<Vec<_>>(),
         "config_file": src.file,
         "config_hash": format!("{:016x}", rules.config_hash),
+        "parameters": parameters_label,
         "base_overrides": base,
         "scenarios": spec.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name, "description": s.description, "policy": s.policy,
@@ -218,7 +249,8 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         ),
     ];
     files.extend(report::render(&spec, &rules, &summary, &difference, &runs, &series)?);
-    write_dir_atomically(&args.out, &files).with_context(|| format!("writing {}", args.out.display()))?;
+    dest.commit(&files)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "scenarios: {} scenarios x {} replicates x {draws} parameter draws = {} runs to {until} in {seconds:.1} s{}",
         spec.scenarios.len(),
