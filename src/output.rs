@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 
 use crate::clinician::State;
-use crate::kpis::month_kpis;
+use crate::kpis::kpi_series;
 use crate::ledger::{Duration, flow_cells};
 use crate::rules::Rules;
 use crate::schedule::History;
+use crate::series::Grain;
 
 /// Run facts for manifest.json.
 #[derive(Debug, Clone)]
@@ -92,14 +93,25 @@ pub fn flows_csv(rules: &Rules, h: &History) -> String {
     s
 }
 
-/// The text of kpis.csv.
+/// The text of kpis.csv: each indicator (`kpis::kpi_series`) in each month
+/// where it is defined, split into measure, scope and region, with values
+/// in the series' units (scaled back by the population scale) and written
+/// to what they mean.
 pub fn kpis_csv(rules: &Rules, h: &History) -> String {
-    let mut s = String::from("month,date,kpi,value\n");
+    let mut s = String::from("month,date,series,measure,scope,region,value\n");
+    let kpis: Vec<_> = kpi_series(rules).into_iter().map(|k| (k.parts(), k)).collect();
     for (i, rec) in h.records.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|j| &h.records[j]);
         let date = rules.start.plus(rec.month);
-        for (k, v) in month_kpis(rules, prev, rec) {
-            let _ = writeln!(s, "{},{date},{k},{}", rec.month, fmt6(v));
+        for ((measure, scope, region), k) in &kpis {
+            if let Some(v) = k.value(rules, &h.records, i, Grain::Month) {
+                let _ = writeln!(
+                    s,
+                    "{},{date},{},{measure},{scope},{region},{}",
+                    rec.month,
+                    k.name,
+                    k.format_value(v)
+                );
+            }
         }
     }
     s

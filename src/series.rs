@@ -112,6 +112,22 @@ pub enum Measure {
     RateVacancy(u8),
     /// `establishment.<group>`: funded establishment FTE.
     EstablishmentFte(u8),
+    /// `count.on_pause.<scope>`: trainees on pause (OOP) at the month end.
+    CountOnPause(Scope),
+    /// `count.supportt_returners.<scope>`: entries into `returner` in
+    /// training grades (SuppoRTT), from pause or the leaver pool.
+    CountSupporttReturners(Scope),
+    /// `count.rtp_returners.<scope>`: entries into `returner` in employed
+    /// grades (Return to Practice), from pause or the leaver pool.
+    CountRtpReturners(Scope),
+    /// `count.unplaced_applicants.<scheme>`: applicants a round could not place.
+    CountUnplaced(usize),
+    /// `rate.starts_vs_plan.<inflow>`: starts / planned places of an intake.
+    RateStartsVsPlan(usize),
+    /// `count.pause_approved.all`: pause requests approved (capacity-limited pause).
+    CountPauseApproved,
+    /// `count.pause_refused.all`: pause requests refused for want of capacity.
+    CountPauseRefused,
 }
 
 /// The time grain of a value.
@@ -156,6 +172,13 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("vacancies", "group with an establishment"),
     ("rate.vacancy", "group with an establishment"),
     ("establishment", "group with an establishment"),
+    ("count.on_pause", "scope"),
+    ("count.supportt_returners", "scope"),
+    ("count.rtp_returners", "scope"),
+    ("count.unplaced_applicants", "recruitment scheme"),
+    ("rate.starts_vs_plan", "inflow"),
+    ("count.pause_approved", "all"),
+    ("count.pause_refused", "all"),
 ];
 
 /// A parsed series name.
@@ -255,6 +278,13 @@ impl SeriesId {
             "vacancies" => Measure::Vacancies(establishment_group()?),
             "rate.vacancy" => Measure::RateVacancy(establishment_group()?),
             "establishment" => Measure::EstablishmentFte(establishment_group()?),
+            "count.on_pause" => Measure::CountOnPause(scope()?),
+            "count.supportt_returners" => Measure::CountSupporttReturners(scope()?),
+            "count.rtp_returners" => Measure::CountRtpReturners(scope()?),
+            "count.unplaced_applicants" => Measure::CountUnplaced(scheme()?),
+            "rate.starts_vs_plan" => Measure::RateStartsVsPlan(inflow()?),
+            "count.pause_approved" if arg == "all" => Measure::CountPauseApproved,
+            "count.pause_refused" if arg == "all" => Measure::CountPauseRefused,
             _ => return Err(format!("`{family}` takes the scope `all` only")),
         };
         let regional = !matches!(
@@ -265,6 +295,10 @@ impl SeriesId {
                 | Measure::CountCcts
                 | Measure::CountUnfilled(_)
                 | Measure::TimeToCct(_)
+                | Measure::CountUnplaced(_)
+                | Measure::RateStartsVsPlan(_)
+                | Measure::CountPauseApproved
+                | Measure::CountPauseRefused
         );
         if region.is_some() && !regional {
             return Err(format!("`{family}` is national only: no @region"));
@@ -274,6 +308,40 @@ impl SeriesId {
             measure,
             region,
         })
+    }
+
+    /// The series as table columns: (measure, scope, region), e.g.
+    /// `fte.gp@midlands` → (`fte`, `gp`, `midlands`); a national series has
+    /// the region `england`.
+    pub fn parts(&self) -> (String, String, String) {
+        let (name, region) = self.name.split_once('@').unwrap_or((&self.name, "england"));
+        let family = VOCABULARY
+            .iter()
+            .filter(|(f, _)| name.strip_prefix(f).is_some_and(|r| r.starts_with('.')))
+            .map(|(f, _)| *f)
+            .max_by_key(|f| f.len())
+            .unwrap_or(name);
+        let scope = name.get(family.len() + 1..).unwrap_or("");
+        (family.to_string(), scope.to_string(), region.to_string())
+    }
+
+    /// A value as written in tables: counts as integers, FTE to one
+    /// decimal, shares, rates and mean durations to four significant digits.
+    pub fn format_value(&self, v: f64) -> String {
+        if !v.is_finite() {
+            return String::new();
+        }
+        let fte_like = matches!(
+            self.measure,
+            Measure::Fte(_) | Measure::EstablishmentFte(_) | Measure::Vacancies(_)
+        );
+        if fte_like {
+            format!("{:.1}", v)
+        } else if self.is_extensive() {
+            format!("{}", v.round() as i64)
+        } else {
+            significant(v, 4)
+        }
     }
 
     /// The family of a series, for error summaries: the name without its scope.
@@ -293,6 +361,7 @@ impl SeriesId {
                 | Measure::ShareNoncompletion(_)
                 | Measure::TimeToCct(_)
                 | Measure::RateVacancy(_)
+                | Measure::RateStartsVsPlan(_)
         )
     }
 
@@ -307,6 +376,7 @@ impl SeriesId {
                 | Measure::Vacancies(_)
                 | Measure::RateVacancy(_)
                 | Measure::EstablishmentFte(_)
+                | Measure::CountOnPause(_)
         )
     }
 
@@ -437,6 +507,44 @@ impl SeriesId {
                 }
                 n as f64 * scale
             }
+            Measure::CountOnPause(sc) => {
+                stock_sum(rules, rec, (training_only(sc), self.region), |s| s == State::Pause) as f64 * scale
+            }
+            Measure::CountSupporttReturners(sc) | Measure::CountRtpReturners(sc) => {
+                let supportt = matches!(self.measure, Measure::CountSupporttReturners(_));
+                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
+                    matches!((f, t), (Some((_, State::Pause | State::Leaver)), Some((g, State::Returner)))
+                        if sc.covers(rules, g) && (rules.grades[g as usize].kind == GradeKind::Training) == supportt)
+                };
+                flow_sum(rules, &records[window], self.region, back) as f64 * scale
+            }
+            Measure::CountUnplaced(i) => {
+                records[window]
+                    .iter()
+                    .map(|r| r.counters.unplaced[i] as f64)
+                    .sum::<f64>()
+                    * scale
+            }
+            Measure::RateStartsVsPlan(i) => {
+                let rs = &records[window];
+                let starts: u64 = rs.iter().map(|r| r.counters.starts[i] as u64).sum();
+                let places: u64 = rs.iter().map(|r| r.counters.places[i] as u64).sum();
+                ratio(starts, places)?
+            }
+            Measure::CountPauseApproved => {
+                records[window]
+                    .iter()
+                    .map(|r| r.counters.pause_approved as f64)
+                    .sum::<f64>()
+                    * scale
+            }
+            Measure::CountPauseRefused => {
+                records[window]
+                    .iter()
+                    .map(|r| r.counters.pause_refused as f64)
+                    .sum::<f64>()
+                    * scale
+            }
             Measure::TimeToCct(which) => {
                 let (mut n, mut months) = (0u64, 0u64);
                 for r in &records[window] {
@@ -452,6 +560,21 @@ impl SeriesId {
         };
         Some(v)
     }
+}
+
+/// `v` to `digits` significant digits, without float noise or trailing zeros.
+pub fn significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { String::new() };
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -541,6 +664,16 @@ fn leaves(rules: &Rules, sc: Scope, f: Option<(u8, State)>, t: Option<(u8, State
 mod tests {
     use super::*;
     use crate::testutil::tiny_rules;
+
+    #[test]
+    fn values_are_written_to_what_they_mean() {
+        assert_eq!(significant(0.123456, 4), "0.1235");
+        assert_eq!(significant(0.05, 4), "0.05");
+        assert_eq!(significant(61.23456, 4), "61.23");
+        assert_eq!(significant(-0.0000123456, 4), "-0.00001235");
+        assert_eq!(significant(12345.6, 4), "12346");
+        assert_eq!(significant(0.0, 4), "0");
+    }
 
     #[test]
     fn names_parse_against_the_rules() {
