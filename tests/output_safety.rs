@@ -212,3 +212,45 @@ fn sigint_stops_cleanly_and_keeps_the_old_result() {
 fn sigterm_stops_cleanly_and_keeps_the_old_result() {
     interrupt_during_run("-TERM", 143);
 }
+
+/// A full disk: a clear error naming the path, nothing left behind, an
+/// earlier result unchanged. Needs a small tmpfs (root, as in CI); where
+/// mounting is not permitted the test says so and checks nothing.
+#[test]
+fn a_full_disk_leaves_nothing_and_keeps_the_old_result() {
+    let tmp = tempdir();
+    let mnt = tmp.path().join("small");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=300k", "tmpfs", mnt.to_str().unwrap()])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let out = mnt.join("o");
+    run_to(&out, &[&small(), "--months", "1"]);
+    let before = std::fs::read(out.join("monthly.csv")).unwrap();
+    let o = careersim(&[
+        "run",
+        "--quiet",
+        &small(),
+        "--months",
+        "240",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let left = names(&mnt);
+    let after = std::fs::read(out.join("monthly.csv")).unwrap();
+    let _ = Command::new("umount").arg(&mnt).status();
+    assert!(!o.status.success());
+    assert!(
+        err.contains("No space left on device") && err.contains("unchanged"),
+        "{err}"
+    );
+    assert_eq!(left, ["o"]);
+    assert_eq!(after, before);
+}
