@@ -297,3 +297,112 @@ fn fixture_files_valid_invalid_malformed_missing() {
     check("malformed.toml", false, &["malformed.toml", "line 3"]);
     check("missing.toml", false, &["missing.toml", "cannot read"]);
 }
+
+/// With no command careersim runs the England baseline with the shipped
+/// calibration, says so on screen and in manifest.json, and uses every core;
+/// `--uncalibrated` runs the config's own values.
+#[test]
+fn no_command_runs_the_calibrated_england_model_on_every_core() {
+    let tmp = tempdir();
+    let (cal, uncal) = (tmp.path().join("cal"), tmp.path().join("uncal"));
+    let o = careersim(&["--months", "1", "--out", cal.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("parameters: calibrated"), "{err}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cal.join("manifest.json")).unwrap()).unwrap();
+    assert!(m["parameters"].as_str().unwrap().starts_with("calibrated"), "{m}");
+    let overrides: Vec<&str> = m["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let shipped =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/england/best.toml"))
+            .unwrap();
+    let keys: Vec<&str> = shipped
+        .lines()
+        .filter(|l| l.starts_with('"'))
+        .map(|l| l.split('"').nth(1).unwrap())
+        .collect();
+    assert!(!keys.is_empty());
+    for k in &keys {
+        assert!(
+            overrides.iter().any(|o| o.starts_with(&format!("{k}="))),
+            "{k} not applied: {overrides:?}"
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(m["threads"].as_u64(), Some(cores as u64));
+
+    let o = careersim(&[
+        "run",
+        "--quiet",
+        "--uncalibrated",
+        "--months",
+        "1",
+        "--out",
+        uncal.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(uncal.join("manifest.json")).unwrap()).unwrap();
+    assert!(m["parameters"].as_str().unwrap().starts_with("uncalibrated"), "{m}");
+    let overrides = m["overrides"].as_array().unwrap();
+    assert!(
+        keys.iter()
+            .all(|k| !overrides.iter().any(|o| o.as_str().unwrap().starts_with(k))),
+        "{m}"
+    );
+    // The calibration changes the model: month-1 stocks differ.
+    assert_ne!(
+        std::fs::read(cal.join("monthly.csv")).unwrap(),
+        std::fs::read(uncal.join("monthly.csv")).unwrap()
+    );
+    // Contradictory parameter choices are refused.
+    let o = careersim(&[
+        "run",
+        "--uncalibrated",
+        "--params",
+        "x.toml",
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("contradict"));
+}
+
+/// Without a terminal (a batch job's log) progress is a plain line every
+/// few seconds with the percentage and an ETA, not an invisible bar.
+#[test]
+fn progress_without_a_terminal_is_plain_lines() {
+    let tmp = tempdir();
+    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/bench/career_lite.toml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_careersim"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--agents",
+            "1000",
+            "--months",
+            "40",
+            "--out",
+        ])
+        .arg(tmp.path().join("o"))
+        .env("CAREERSIM_PROGRESS_SECONDS", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("% (")).collect();
+    assert_eq!(lines.len(), 39, "{err}");
+    assert!(
+        lines[19].starts_with("careersim: 50% (20/40 months)") && lines[19].contains("ETA"),
+        "{}",
+        lines[19]
+    );
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "terminal control codes in a log: {err:?}"
+    );
+}

@@ -104,8 +104,18 @@ pub fn threads(t: Option<usize>) -> Result<usize> {
     }
 }
 
-/// How often a plain progress line is printed when stderr is not a terminal.
-const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// How often a plain progress line is printed when stderr is not a
+/// terminal, in seconds, unless the environment variable
+/// `CAREERSIM_PROGRESS_SECONDS` says otherwise.
+const PLAIN_PROGRESS_SECONDS: f64 = 5.0;
+
+fn plain_progress_every() -> Duration {
+    std::env::var("CAREERSIM_PROGRESS_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
+        .map_or(Duration::from_secs_f64(PLAIN_PROGRESS_SECONDS), Duration::from_secs_f64)
+}
 
 /// Progress on stderr: a bar on a terminal; on anything else (a batch job's
 /// log) a plain line every few seconds with the percentage and an ETA.
@@ -120,6 +130,7 @@ struct Plain {
     done: AtomicU64,
     start: Instant,
     last: Mutex<Instant>,
+    every: Duration,
 }
 
 impl Progress {
@@ -149,6 +160,7 @@ impl Progress {
                 done: AtomicU64::new(0),
                 start: now,
                 last: Mutex::new(now),
+                every: plain_progress_every(),
             }),
         }
     }
@@ -163,7 +175,7 @@ impl Progress {
             let Ok(mut last) = p.last.try_lock() else {
                 return;
             };
-            if last.elapsed() >= PLAIN_PROGRESS_EVERY && done < p.len {
+            if last.elapsed() >= p.every && done < p.len {
                 *last = Instant::now();
                 let el = p.start.elapsed().as_secs_f64();
                 let eta = el * (p.len - done) as f64 / done as f64;
