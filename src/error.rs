@@ -2,12 +2,17 @@
 
 use thiserror::Error;
 
+use crate::limits::{clip, clip_lines};
+
+/// Longest line of a parser's message echoed in an error.
+const MAX_MESSAGE_LINE: usize = 240;
+
 /// A config (or overlay, or command-line override) that cannot be used.
 /// Every variant names the file, and where it can the key and the value.
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{file}: cannot read: {message}")]
+    #[error("{}: cannot read: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
     Unreadable {
         /// Path of the file.
         file: String,
@@ -15,7 +20,7 @@ pub enum ConfigError {
         message: String,
     },
     /// The file is not valid TOML, or a key is unknown or of the wrong type.
-    #[error("{file}: {message}")]
+    #[error("{}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
     Parse {
         /// Path of the file.
         file: String,
@@ -23,13 +28,23 @@ pub enum ConfigError {
         message: String,
     },
     /// A key has a value the model cannot use.
-    #[error("{file}: key `{key}` = {value}: {message}")]
+    #[error("{}: key `{}` = {}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.key, MAX_MESSAGE_LINE), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Invalid {
         /// Path of the file.
         file: String,
         /// Dotted path of the key.
         key: String,
         /// The offending value as written.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A command-line argument has a value that cannot be used.
+    #[error("{arg} {}: {message}", clip(.value))]
+    Argument {
+        /// The argument, e.g. `--agents`.
+        arg: String,
+        /// The value as given.
         value: String,
         /// What is wrong with it.
         message: String,
@@ -65,7 +80,7 @@ pub enum SnapshotError {
 #[derive(Debug, Error)]
 pub enum InputError {
     /// One field of one row or entry is wrong.
-    #[error("{file}:{line}: field `{field}` = {value:?}: {message}")]
+    #[error("{}:{line}: field `{}` = {:?}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.field, MAX_MESSAGE_LINE), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Field {
         /// Path of the file.
         file: String,
@@ -79,7 +94,7 @@ pub enum InputError {
         message: String,
     },
     /// The file as a whole is unusable (unreadable, malformed, empty).
-    #[error("{file}: {message}")]
+    #[error("{}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
     File {
         /// Path of the file.
         file: String,

@@ -1,6 +1,6 @@
 //! From a config source plus overrides to validated `Rules`.
 
-use crate::config::{ConfigSource, apply_override, from_tree, parse_tree};
+use crate::config::{ConfigSource, RawConfig, apply_override, from_tree, parse_tree};
 use crate::error::ConfigError;
 use crate::rules::{Rules, compile};
 
@@ -26,25 +26,132 @@ pub fn baseline_source() -> ConfigSource {
     }
 }
 
+/// Where an override came from, for errors: `FILE (--set key=value)`.
+fn override_source(file: &str, kv: &str) -> String {
+    format!("{file} (--set {kv})")
+}
+
 /// Parses, overrides (`key=value` each) and validates a config.
+///
+/// Errors point at the user's input: an error in the file as written is
+/// reported with the file's own line numbers; an error that only an
+/// override causes names that override (`--set key=value`) instead of a
+/// line of the internal, re-serialised copy.
 pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, ConfigError> {
     let mut tree = parse_tree(src)?;
-    for kv in overrides {
-        apply_override(&mut tree, &format!("{} (--set {kv})", src.file), kv)?;
+    // The text as written: its errors carry the file's own line numbers.
+    let as_written = toml::from_str::<RawConfig>(&src.text).map_err(|e| ConfigError::Parse {
+        file: src.file.clone(),
+        message: e.to_string().trim_end().to_string(),
+    });
+    if overrides.is_empty() {
+        let raw = as_written?;
+        let canonical = canonical_text(src, &tree)?;
+        return compile(&src.file, &raw, &canonical);
     }
-    let canonical = toml::to_string(&tree).map_err(|e| ConfigError::Parse {
+    for kv in overrides {
+        apply_override(&mut tree, &override_source(&src.file, kv), kv)?;
+    }
+    let canonical = canonical_text(src, &tree)?;
+    let raw = match from_tree(&src.file, tree) {
+        Ok(raw) => raw,
+        Err(_) => {
+            // The file itself is wrong (and no override mended it).
+            as_written?;
+            return Err(blame_override(src, overrides));
+        }
+    };
+    compile(&src.file, &raw, &canonical).map_err(|e| attribute(e, &src.file, overrides))
+}
+
+fn canonical_text(src: &ConfigSource, tree: &toml::Table) -> Result<String, ConfigError> {
+    toml::to_string(tree).map_err(|e| ConfigError::Parse {
         file: src.file.clone(),
         message: e.to_string(),
-    })?;
-    // Without overrides, deserialise the text as written so that errors
-    // carry the file's own line numbers.
-    let raw = if overrides.is_empty() {
-        toml::from_str(&src.text).map_err(|e| ConfigError::Parse {
-            file: src.file.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?
-    } else {
-        from_tree(&src.file, tree)?
+    })
+}
+
+/// The first override after which the config no longer deserialises, with
+/// the deserialiser's message (without the internal copy's line).
+fn blame_override(src: &ConfigSource, overrides: &[String]) -> ConfigError {
+    let Ok(mut tree) = parse_tree(src) else {
+        unreachable!("parsed above")
     };
-    compile(&src.file, &raw, &canonical)
+    for kv in overrides {
+        if apply_override(&mut tree, "", kv).is_err() {
+            break;
+        }
+        let text = toml::to_string(&tree).unwrap_or_default();
+        if let Err(e) = toml::from_str::<RawConfig>(&text) {
+            let key = kv.split_once('=').map_or(kv.as_str(), |p| p.0).trim();
+            return ConfigError::Parse {
+                file: override_source(&src.file, kv),
+                message: format!("key `{key}`: {}", e.message().trim_end()),
+            };
+        }
+    }
+    ConfigError::Parse {
+        file: src.file.clone(),
+        message: format!("the config with overrides {overrides:?} cannot be read"),
+    }
+}
+
+/// Names the override behind a validation error, when one set its key.
+fn attribute(e: ConfigError, file: &str, overrides: &[String]) -> ConfigError {
+    let ConfigError::Invalid {
+        file: f,
+        key,
+        value,
+        message,
+    } = e
+    else {
+        return e;
+    };
+    let related = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."));
+    let culprit = overrides.iter().rev().find(|kv| {
+        let k = kv.split_once('=').map_or(kv.as_str(), |p| p.0).trim();
+        related(&key, k)
+    });
+    ConfigError::Invalid {
+        file: match culprit {
+            Some(kv) if f == file => override_source(file, kv),
+            _ => f,
+        },
+        key,
+        value,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::tiny_source;
+
+    #[test]
+    fn errors_in_the_file_keep_its_lines_even_with_overrides() {
+        let mut src = tiny_source("");
+        src.text = src.text.replace("months = 12\n", "months = \"many\"\n");
+        let line = src.text.lines().position(|l| l.contains("\"many\"")).unwrap() + 1;
+        let e = load_rules(&src, &["model.seed=3".into()]).unwrap_err().to_string();
+        assert!(e.contains(&format!("line {line}")), "{e}");
+        assert!(!e.contains("--set"), "{e}");
+    }
+
+    #[test]
+    fn an_override_that_breaks_the_config_is_named() {
+        let src = tiny_source("");
+        let e = load_rules(&src, &["model.seed=3".into(), "model.months=\"many\"".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("(--set model.months=\"many\"): key `model.months`"), "{e}");
+        assert!(!e.contains("line "), "{e}");
+        let e = load_rules(&src, &["model.months=0".into()]).unwrap_err().to_string();
+        assert!(e.contains("(--set model.months=0): key `model.months` = 0"), "{e}");
+        let e = load_rules(&src, &["model.colour=1".into()]).unwrap_err().to_string();
+        assert!(
+            e.contains("(--set model.colour=1)") && e.contains("unknown field `colour`"),
+            "{e}"
+        );
+    }
 }

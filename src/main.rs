@@ -8,7 +8,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use careersim::calendar::YearMonth;
 use careersim::config::ConfigSource;
 use careersim::output::{Manifest, run_files, write_dir_atomically};
 use careersim::{Simulation, load_rules};
@@ -78,6 +77,10 @@ struct RunArgs {
     /// Lattice layouts only: number of initial agents.
     #[arg(long)]
     agents: Option<u64>,
+    /// Refuse the run if its estimated memory exceeds this many bytes
+    /// (suffixes K, M, G, T; default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -105,6 +108,10 @@ struct BenchArgs {
     /// Overrides, `key=value`.
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Refuse the run if its estimated memory exceeds this many bytes
+    /// (suffixes K, M, G, T; default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -119,6 +126,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     if args.threads == 0 || args.months == 0 {
         bail!("--threads and --months must be at least 1");
     }
+    if args.months > careersim::limits::MAX_MONTHS {
+        bail!("--months {}: at most {}", args.months, careersim::limits::MAX_MONTHS);
+    }
     let src = match &args.config {
         Some(p) => ConfigSource::read(p)?,
         None => careersim::load::career_lite_source(),
@@ -126,6 +136,11 @@ fn bench(args: BenchArgs) -> Result<()> {
     let mut overrides = args.set.clone();
     overrides.push(format!("model.months={}", args.months));
     let rules = Arc::new(load_rules(&src, &overrides)?);
+    cli::check_agents(&rules, &src.file, args.agents)?;
+    cli::check_memory(
+        careersim::limits::run_bytes(&rules, args.agents),
+        args.max_memory.as_deref(),
+    )?;
     let at = if args.at.is_empty() {
         vec![args.months]
     } else {
@@ -178,13 +193,21 @@ fn run(args: RunArgs) -> Result<()> {
     let src = source(&args.config)?;
     let mut overrides = base_overrides(&src, &args.params, &args.set)?;
     if let Some(s) = &args.start {
-        YearMonth::parse(s).with_context(|| format!("--start {s}: expected YYYY-MM"))?;
+        cli::date_arg("--start", s)?;
         overrides.push(format!("model.start=\"{s}\""));
     }
     if let Some(m) = args.months {
+        if m == 0 || m > careersim::limits::MAX_MONTHS {
+            bail!("--months {m}: must be 1..={}", careersim::limits::MAX_MONTHS);
+        }
         overrides.push(format!("model.months={m}"));
     }
     let rules = Arc::new(load_rules(&src, &overrides)?);
+    cli::check_agents(&rules, &src.file, args.agents)?;
+    cli::check_memory(
+        careersim::limits::run_bytes(&rules, args.agents),
+        args.max_memory.as_deref(),
+    )?;
     let seed = args.seed.unwrap_or(rules.seed);
     let out = args
         .out

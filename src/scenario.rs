@@ -196,14 +196,8 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
         .collect();
     let mut levers = Vec::new();
     for (i, l) in raw.lever.iter().enumerate() {
-        let from = YearMonth::parse(&l.from).ok_or_else(|| {
-            bad(
-                &l.from,
-                &format!("lever[{i}].from"),
-                l.from.clone(),
-                "expected YYYY-MM".into(),
-            )
-        })?;
+        let from = YearMonth::parse_checked(&l.from)
+            .map_err(|m| bad(&l.from, &format!("lever[{i}].from"), l.from.clone(), m))?;
         let mut sets = Vec::new();
         for (path, value) in &l.set {
             // A path must exist, or name a further year of a yearly series.

@@ -146,10 +146,10 @@ pub fn parse_free(file: &str, text: &str, config: &ConfigSource) -> Result<Vec<F
                 "a log_uniform prior needs min > 0".into(),
             ));
         }
-        for x in [p.min, p.max] {
+        for (field, x) in [("min", p.min), ("max", p.max)] {
             load_rules(config, &[format!("{}={x}", p.path)]).map_err(|e| {
                 bad(
-                    "min",
+                    field,
                     format!("{x}"),
                     format!("the config is invalid at this bound: {e}"),
                 )
@@ -181,11 +181,13 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
     })?;
     let tree = parse_tree(config)?;
     let mut out = Vec::new();
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().trim_start_matches('"').starts_with(key))
+            .map_or(1, |i| i + 1)
+    };
     for (key, value) in &table {
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().trim_start_matches('"').starts_with(key.as_str()))
-            .map_or(1, |i| i + 1);
+        let line = line_of(key);
         let bad = |message: String| InputError::Field {
             file: file.into(),
             line,
@@ -203,8 +205,50 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
             _ => return Err(bad("a parameter value must be a number, boolean or string".into())),
         }
     }
-    load_rules(config, &out)?;
+    if let Err(all) = load_rules(config, &out) {
+        // Blame the first entry that is wrong on its own, else the file.
+        for ((key, value), kv) in table.iter().zip(&out) {
+            if let Err(e) = load_rules(config, std::slice::from_ref(kv)) {
+                return Err(InputError::Field {
+                    file: file.into(),
+                    line: line_of(key),
+                    field: key.clone(),
+                    value: value.to_string(),
+                    message: format!("the config {} is invalid with this value: {}", config.file, bare(&e)),
+                });
+            }
+        }
+        return Err(InputError::File {
+            file: file.into(),
+            message: format!("with these parameters the config is invalid: {all}"),
+        });
+    }
     Ok(out)
+}
+
+/// A config error without its file part (the caller names the file).
+fn bare(e: &crate::error::ConfigError) -> String {
+    match e {
+        crate::error::ConfigError::Invalid {
+            key, value, message, ..
+        } => {
+            format!("key `{key}` = {}: {message}", crate::limits::clip(value))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The 1-based line of each data row of a CSV text (after the header).
+fn reader_lines(text: &str) -> Vec<usize> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            r.ok()
+                .and_then(|r| r.position().map(|p| p.line() as usize))
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 /// Renders a parameter overlay with a comment header.
@@ -238,6 +282,15 @@ pub fn parse_posterior(
     }
     let mut params = Vec::new();
     for path in &names[3..] {
+        if params.iter().any(|p: &FreeParam| p.path == *path) {
+            return Err(InputError::Field {
+                file: file.into(),
+                line: 1,
+                field: path.to_string(),
+                value: path.to_string(),
+                message: "column named twice".into(),
+            });
+        }
         let v = get_path(&tree, path)
             .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
             .ok_or_else(|| InputError::Field {
@@ -272,13 +325,13 @@ pub fn parse_posterior(
             let s = row.get(i).unwrap_or("").trim();
             s.parse::<f64>()
                 .ok()
-                .filter(|x| !x.is_nan())
+                .filter(|x| x.is_finite())
                 .ok_or_else(|| InputError::Field {
                     file: file.into(),
                     line,
                     field: names[i].to_string(),
                     value: s.to_string(),
-                    message: "must be a number".into(),
+                    message: "must be a finite number".into(),
                 })
         };
         let w = num(1)?;
@@ -292,7 +345,20 @@ pub fn parse_posterior(
             });
         }
         post.weights.push(w);
-        post.distances.push(num(2)?);
+        // A distance may be infinite (a candidate whose run failed).
+        let d = row.get(2).unwrap_or("").trim();
+        post.distances.push(
+            d.parse::<f64>()
+                .ok()
+                .filter(|x| !x.is_nan())
+                .ok_or_else(|| InputError::Field {
+                    file: file.into(),
+                    line,
+                    field: "distance".into(),
+                    value: d.to_string(),
+                    message: "must be a number".into(),
+                })?,
+        );
         post.particles
             .push((3..names.len()).map(num).collect::<Result<_, _>>()?);
     }
@@ -302,12 +368,35 @@ pub fn parse_posterior(
             message: "no particles with positive weight".into(),
         });
     }
+    // Each parameter at its smallest and largest value (alone), then the
+    // first particle whole: a value the config cannot take blames this
+    // file's line and column.
+    let lines: Vec<usize> = reader_lines(text);
+    for (j, p) in params.iter().enumerate() {
+        let column = post.particles.iter().map(|x| x[j]).enumerate();
+        let lo = column.clone().min_by(|a, b| a.1.total_cmp(&b.1));
+        let hi = column.max_by(|a, b| a.1.total_cmp(&b.1));
+        for (i, x) in lo.into_iter().chain(hi) {
+            if let Err(e) = crate::load::load_rules(config, &[p.override_for(x)]) {
+                return Err(InputError::Field {
+                    file: file.into(),
+                    line: lines.get(i).copied().unwrap_or(0),
+                    field: p.path.clone(),
+                    value: format!("{x}"),
+                    message: format!("the config {} is invalid with this value: {}", config.file, bare(&e)),
+                });
+            }
+        }
+    }
     let overrides: Vec<String> = params
         .iter()
         .zip(&post.particles[0])
         .map(|(p, &x)| p.override_for(x))
         .collect();
-    crate::load::load_rules(config, &overrides)?;
+    crate::load::load_rules(config, &overrides).map_err(|e| InputError::File {
+        file: file.into(),
+        message: format!("with the first particle's parameters the config is invalid: {e}"),
+    })?;
     Ok((params, post))
 }
 

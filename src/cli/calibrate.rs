@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use careersim::calendar::YearMonth;
 use careersim::calibration::abc::{AbcSettings, abc_smc};
 use careersim::calibration::evaluate::Evaluator;
 use careersim::calibration::fit::{self, Comparison};
@@ -18,7 +17,9 @@ use careersim::calibration::{
 use careersim::load_rules;
 use careersim::output::write_dir_atomically;
 
-use super::{bar, base_overrides, read_text, source, threads};
+use careersim::limits::{MAX_BUDGET, MAX_GENERATIONS, MAX_PARTICLES, MAX_REPLICATES, run_bytes};
+
+use super::{bar, base_overrides, check_memory, count_arg, date_arg, read_text, source, threads};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -71,6 +72,11 @@ pub struct CalibrateArgs {
     /// Output directory.
     #[arg(long, default_value = "results/calibration")]
     out: PathBuf,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -114,6 +120,11 @@ pub struct HindcastArgs {
     /// Output directory.
     #[arg(long, default_value = "results/hindcast")]
     out: PathBuf,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -219,16 +230,34 @@ fn posterior_csv(free: &[FreeParam], p: &Posterior) -> String {
 
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let n_threads = threads(args.threads);
+    count_arg("--particles", args.particles as u64, MAX_PARTICLES)?;
+    count_arg("--budget", args.budget, MAX_BUDGET)?;
+    count_arg("--fit-replicates", args.fit_replicates as u64, MAX_REPLICATES)?;
+    if args.generations as u64 > MAX_GENERATIONS {
+        bail!("--generations {}: must be at most {MAX_GENERATIONS}", args.generations);
+    }
+    if matches!(args.method, Method::AbcSmc) && (args.particles as u64) > args.budget {
+        bail!(
+            "--particles {} exceeds --budget {}: the prior sample alone needs one run per particle",
+            args.particles,
+            args.budget
+        );
+    }
+    if !(args.scale.is_finite() && args.scale >= 1.0) {
+        bail!("--scale {}: must be a number >= 1", args.scale);
+    }
     careersim::schedule::init_threads(n_threads);
     let src = source(&args.config)?;
     let base = base_overrides(&src, &args.params, &args.set)?;
     let rules = load_rules(&src, &base)?;
+    // The fit table runs at full scale, one run per thread at once.
+    check_memory(
+        run_bytes(&rules, None).saturating_mul(n_threads.min(args.fit_replicates) as u64),
+        args.max_memory.as_deref(),
+    )?;
     let targets_file = args.targets.display().to_string();
     let targets = parse_targets(&targets_file, &read_text(&args.targets)?, &rules)?;
     let free = parse_free(&args.free.display().to_string(), &read_text(&args.free)?, &src)?;
-    if !(args.scale.is_finite() && args.scale >= 1.0) {
-        bail!("--scale {}: must be a number >= 1", args.scale);
-    }
     let ev = Evaluator {
         config: &src,
         base: base.clone(),
@@ -271,7 +300,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         "full-scale replicates (fit table)",
     );
     let tick = || pb.inc(1);
-    let sims = fit::replicate(&ev, &posterior, args.fit_replicates.max(1), args.seed, 1.0, &tick)?;
+    let sims = fit::replicate(&ev, &posterior, args.fit_replicates, args.seed, 1.0, &tick)?;
     pb.finish_and_clear();
     let check_seconds = t1.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);
@@ -344,9 +373,13 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 
 pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let n_threads = threads(args.threads);
+    count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
+    if !(args.scale.is_finite() && args.scale >= 1.0) {
+        bail!("--scale {}: must be a number >= 1", args.scale);
+    }
     careersim::schedule::init_threads(n_threads);
-    let from = YearMonth::parse(&args.from).with_context(|| format!("--from {}: expected YYYY-MM", args.from))?;
-    let until = YearMonth::parse(&args.until).with_context(|| format!("--until {}: expected YYYY-MM", args.until))?;
+    let from = date_arg("--from", &args.from)?;
+    let until = date_arg("--until", &args.until)?;
     if until < from {
         bail!("--until {until} is before --from {from}");
     }
@@ -356,6 +389,25 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let months = rules.start.months_until(until);
     if months < 1 {
         bail!("--until {until} must be after the model start {}", rules.start);
+    }
+    if months > careersim::limits::MAX_MONTHS as i64 {
+        bail!(
+            "--until {until}: {months} months after the model start {}; at most {}",
+            rules.start,
+            careersim::limits::MAX_MONTHS
+        );
+    }
+    {
+        let mut o = base.clone();
+        o.push(format!("model.months={months}"));
+        if args.scale != 1.0 {
+            o.push(format!("model.population_scale={}", args.scale));
+        }
+        let r = load_rules(&src, &o)?;
+        check_memory(
+            run_bytes(&r, None).saturating_mul(n_threads.min(args.replicates) as u64),
+            args.max_memory.as_deref(),
+        )?;
     }
     let observed_file = args.observed.display().to_string();
     let all = parse_targets(&observed_file, &read_text(&args.observed)?, &rules)?;
@@ -387,7 +439,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let t0 = Instant::now();
     let pb = bar(args.quiet, args.replicates as u64, "replicates");
     let tick = || pb.inc(1);
-    let sims = fit::replicate(&ev, &point, args.replicates.max(1), args.seed, args.scale, &tick)?;
+    let sims = fit::replicate(&ev, &point, args.replicates, args.seed, args.scale, &tick)?;
     pb.finish_and_clear();
     let seconds = t0.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);

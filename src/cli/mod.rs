@@ -6,11 +6,13 @@ pub mod scenarios;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use careersim::calendar::YearMonth;
 use careersim::calibration::parse_params_overlay;
 use careersim::config::ConfigSource;
+use careersim::limits::{clip, human_bytes, parse_bytes};
 use careersim::load::baseline_source;
 
 /// The config at a path, or the embedded England baseline.
@@ -54,4 +56,82 @@ pub fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
 pub fn threads(t: Option<usize>) -> usize {
     t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1)
+}
+
+/// A `YYYY-MM` argument, with the argument named in the error.
+pub fn date_arg(arg: &str, s: &str) -> Result<YearMonth> {
+    YearMonth::parse_checked(s).map_err(|m| anyhow::anyhow!("{arg} {}: {m}", clip(s)))
+}
+
+/// A count argument (replicates, particles, budget...): at least 1 and at
+/// most `max` (one of the `careersim::limits` bounds).
+pub fn count_arg(arg: &str, value: u64, max: u64) -> Result<()> {
+    if value == 0 {
+        bail!("{arg} 0: must be at least 1");
+    }
+    if value > max {
+        bail!("{arg} {value}: must be at most {max}");
+    }
+    Ok(())
+}
+
+/// Bytes of memory available to new allocations (MemAvailable in
+/// /proc/meminfo), if the system says.
+fn mem_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
+/// Refuses a run whose estimated peak memory (`careersim::limits::run_bytes`,
+/// times the runs held at once) exceeds `--max-memory` if given, else the
+/// machine's available memory. With neither known, the run goes ahead.
+pub fn check_memory(estimate_bytes: u64, max_memory: Option<&str>) -> Result<()> {
+    let (limit, what) = match max_memory {
+        Some(s) => (
+            parse_bytes(s).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--max-memory {}: expected a number of bytes with an optional suffix K, M, G or T (e.g. 8G)",
+                    clip(s)
+                )
+            })?,
+            "--max-memory",
+        ),
+        None => match mem_available() {
+            Some(b) => (b, "available memory (MemAvailable in /proc/meminfo)"),
+            None => return Ok(()),
+        },
+    };
+    if estimate_bytes > limit {
+        bail!(
+            "this run needs about {} ({estimate_bytes} bytes, estimated) but the limit is {} ({limit} bytes, {what}); \
+             lower the population (model.population_scale, --scale, --agents), the months or --threads, \
+             or raise --max-memory if the machine can page",
+            human_bytes(estimate_bytes),
+            human_bytes(limit)
+        );
+    }
+    Ok(())
+}
+
+/// `--agents N`: only for a lattice layout, at most
+/// `careersim::limits::MAX_POPULATION`.
+pub fn check_agents(rules: &careersim::rules::Rules, file: &str, agents: Option<u64>) -> Result<()> {
+    let Some(n) = agents else { return Ok(()) };
+    if !matches!(rules.initial, careersim::rules::Initial::Lattice(_)) {
+        bail!(
+            "--agents {n}: {file} builds its population from [[stock]] headcounts; --agents applies only to \
+             `initial.layout = \"lattice\"` configs (scale a stocks config with model.population_scale)"
+        );
+    }
+    let max = careersim::limits::MAX_POPULATION;
+    if n > max {
+        bail!("--agents {n}: at most {max} clinicians");
+    }
+    let peak = careersim::limits::peak_population(rules, Some(n));
+    if peak > max {
+        bail!("--agents {n}: with its joiners the run would hold up to {peak} clinicians; at most {max}");
+    }
+    Ok(())
 }

@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use careersim::calendar::YearMonth;
 use careersim::calibration::parse_posterior;
 use careersim::ensemble::{EnsembleSpec, Row, reported_series, run_ensemble, tables};
 use careersim::output::write_dir_atomically;
 use careersim::scenario::{Scenario, baseline_rules, parse_scenario};
 
-use super::{bar, base_overrides, read_text, report};
+use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
+
+use super::{bar, base_overrides, check_memory, count_arg, date_arg, read_text, report};
 
 #[derive(clap::Args)]
 pub struct ScenariosArgs {
@@ -55,6 +56,11 @@ pub struct ScenariosArgs {
     /// Output directory.
     #[arg(long, default_value = "results/scenarios")]
     out: PathBuf,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -86,10 +92,12 @@ fn rows_csv(rows: &[Row]) -> String {
 
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let threads = super::threads(args.threads);
-    careersim::schedule::init_threads(threads);
-    if args.replicates == 0 {
-        bail!("--replicates must be at least 1");
+    count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
+    count_arg("--draws", args.draws as u64, MAX_REPLICATES)?;
+    if !(args.scale.is_finite() && args.scale >= 1.0) {
+        bail!("--scale {}: must be a number >= 1", args.scale);
     }
+    careersim::schedule::init_threads(threads);
     let src = if args.baseline == "england" {
         careersim::load::baseline_source()
     } else {
@@ -101,17 +109,23 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     }
     let rules0 = careersim::load_rules(&src, &base)?;
     let until = match &args.until {
-        Some(u) => YearMonth::parse(u).with_context(|| format!("--until {u}: expected YYYY-MM"))?,
+        Some(u) => date_arg("--until", u)?,
         None => rules0.start.plus(rules0.months),
     };
     let months = rules0.start.months_until(until);
     if months < 1 {
         bail!("--until {until} must be after the model start {}", rules0.start);
     }
+    if months > MAX_MONTHS as i64 {
+        bail!(
+            "--until {until}: {months} months after the model start {}; at most {MAX_MONTHS}",
+            rules0.start
+        );
+    }
     let months = months as u32;
     let branch = match &args.branch_at {
         Some(b) => {
-            let at = YearMonth::parse(b).with_context(|| format!("--branch-at {b}: expected YYYY-MM"))?;
+            let at = date_arg("--branch-at", b)?;
             let m = rules0.start.months_until(at);
             if m < 1 || m > months as i64 {
                 bail!(
@@ -127,7 +141,14 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     for p in &args.scenarios {
         let s = parse_scenario(&p.display().to_string(), &read_text(p)?, &src, &base)?;
         if scenarios.iter().any(|x| x.name == s.name) {
-            bail!("{}: scenario name `{}` is used twice", p.display(), s.name);
+            bail!("{}: scenario name `{}` is used twice", p.display(), clip(&s.name));
+        }
+        if let Some(late) = s.levers.iter().map(|l| l.from).find(|&f| f > until) {
+            bail!(
+                "{}: a lever starts {late}, after the last simulated month {until} (--until, or the config's \
+                 horizon): it would change nothing; start it earlier or run longer with --until",
+                p.display()
+            );
         }
         if let (Some(first), Some(b)) = (s.first_change(), branch) {
             let at = rules0.start.plus(b + 1);
@@ -152,9 +173,13 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         seed: args.seed,
         months,
         branch,
-        posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws.max(1))),
+        posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws)),
     };
     let rules = baseline_rules(&src, &base, months)?;
+    check_memory(
+        run_bytes(&rules, None).saturating_mul(threads.min(args.replicates * args.draws.max(1)).max(1) as u64),
+        args.max_memory.as_deref(),
+    )?;
     let series = reported_series(&rules);
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
