@@ -4,15 +4,19 @@ use thiserror::Error;
 
 use crate::limits::{clip, clip_lines};
 
-/// Longest line of a parser's message echoed in an error.
-const MAX_MESSAGE_LINE: usize = 240;
+/// Longest file name or key echoed in an error (a `--set` override is part
+/// of the file name).
+const MAX_NAME: usize = 240;
+/// Longest line of a message echoed in an error: room for a few nested,
+/// already clipped errors, not for a 10 MB line a parser quotes.
+const MAX_MESSAGE_LINE: usize = 4000;
 
 /// A config (or overlay, or command-line override) that cannot be used.
 /// Every variant names the file, and where it can the key and the value.
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{}: cannot read: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
+    #[error("{}: cannot read: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     Unreadable {
         /// Path of the file.
         file: String,
@@ -20,7 +24,7 @@ pub enum ConfigError {
         message: String,
     },
     /// The file is not valid TOML, or a key is unknown or of the wrong type.
-    #[error("{}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
+    #[error("{}: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     Parse {
         /// Path of the file.
         file: String,
@@ -28,7 +32,7 @@ pub enum ConfigError {
         message: String,
     },
     /// A key has a value the model cannot use.
-    #[error("{}: key `{}` = {}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.key, MAX_MESSAGE_LINE), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
+    #[error("{}: key `{}` = {}: {}", clip_lines(.file, MAX_NAME), clip_lines(.key, MAX_NAME), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Invalid {
         /// Path of the file.
         file: String,
@@ -80,7 +84,7 @@ pub enum SnapshotError {
 #[derive(Debug, Error)]
 pub enum InputError {
     /// One field of one row or entry is wrong.
-    #[error("{}:{line}: field `{}` = {:?}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.field, MAX_MESSAGE_LINE), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
+    #[error("{}:{line}: field `{}` = {:?}: {}", clip_lines(.file, MAX_NAME), clip_lines(.field, MAX_NAME), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Field {
         /// Path of the file.
         file: String,
@@ -94,7 +98,7 @@ pub enum InputError {
         message: String,
     },
     /// The file as a whole is unusable (unreadable, malformed, empty).
-    #[error("{}: {}", clip_lines(.file, MAX_MESSAGE_LINE), clip_lines(.message, MAX_MESSAGE_LINE))]
+    #[error("{}: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     File {
         /// Path of the file.
         file: String,

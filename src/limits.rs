@@ -56,6 +56,16 @@ pub const BYTES_PER_CELL_MONTH: u64 = 4 + 8 + 16;
 /// many characters and their length in bytes is given.
 pub const MAX_ECHO_CHARS: usize = 80;
 
+/// A number as echoed in errors and overrides: huge ones in exponent form
+/// (`1e300`, not 301 digits).
+pub fn fmt_num(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// A value as it may be echoed in an error: at most [`MAX_ECHO_CHARS`]
 /// characters, then `… (N bytes)`.
 pub fn clip(s: &str) -> String {

@@ -10,7 +10,7 @@ use crate::calendar::{MAX_YEAR, MIN_YEAR, YearMonth};
 use crate::clinician::State;
 use crate::config::{FteRule, RawConfig, RawHazard, YearSeries};
 use crate::error::ConfigError;
-use crate::limits::{MAX_COUNT, MAX_MONTHS, MAX_POPULATION, MAX_POPULATION_SCALE, peak_population};
+use crate::limits::{MAX_COUNT, MAX_MONTHS, MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
 use crate::random::threshold;
 
 /// Oldest age (months) the age-band lookup covers; older ages use the last band.
@@ -441,16 +441,6 @@ struct Compiler<'a> {
     scale: f64,
 }
 
-/// A number as echoed in errors: huge ones in exponent form (`1e300`,
-/// not 301 digits).
-fn fmt_num(v: f64) -> String {
-    if v.is_finite() && v.abs() >= 1e15 {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
-
 impl Compiler<'_> {
     fn err(&self, key: impl Into<String>, value: impl std::fmt::Display, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
@@ -821,30 +811,23 @@ impl Compiler<'_> {
             }
         }
         // Progression must end: following `next` from any grade reaches a
-        // grade without one.
+        // grade without one. A cycle is reported from its first grade.
         for start_grade in 0..grades.len() {
+            let mut seen = vec![start_grade];
             let mut g = start_grade;
-            for _ in 0..=grades.len() {
-                match grades[g].next {
-                    Some(n) => g = n as usize,
-                    None => break,
+            while let Some(n) = grades[g].next {
+                g = n as usize;
+                if let Some(pos) = seen.iter().position(|&x| x == g) {
+                    let first = seen[pos];
+                    let mut names: Vec<&str> = seen[pos..].iter().map(|&x| grades[x].name.as_str()).collect();
+                    names.push(grades[first].name.as_str());
+                    return Err(self.err(
+                        format!("grade.{}.next", grades[first].name),
+                        format!("\"{}\"", names[1]),
+                        format!("grade progression has a cycle: {}", names.join(" -> ")),
+                    ));
                 }
-            }
-            if grades[g].next.is_some() {
-                let mut path = vec![grades[start_grade].name.clone()];
-                let mut h = grades[start_grade].next;
-                while let Some(n) = h {
-                    path.push(grades[n as usize].name.clone());
-                    if n as usize == start_grade || path.len() > grades.len() {
-                        break;
-                    }
-                    h = grades[n as usize].next;
-                }
-                return Err(self.err(
-                    format!("grade.{}.next", grades[start_grade].name),
-                    format!("\"{}\"", path[1]),
-                    format!("grade progression has a cycle: {}", path.join(" -> ")),
-                ));
+                seen.push(g);
             }
         }
 

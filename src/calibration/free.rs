@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::config::{ConfigSource, get_path, parse_tree};
 use crate::error::InputError;
+use crate::limits::fmt_num;
 use crate::load::load_rules;
 
 /// The prior of a free parameter.
@@ -57,9 +58,10 @@ impl FreeParam {
         }
     }
 
-    /// The `--set` override for a value.
+    /// The `--set` override for a value (huge values in exponent form,
+    /// which TOML reads as a float, not as an overflowing integer).
     pub fn override_for(&self, x: f64) -> String {
-        format!("{}={}", self.path, x)
+        format!("{}={}", self.path, fmt_num(x))
     }
 }
 
@@ -134,26 +136,17 @@ pub fn parse_free(file: &str, text: &str, config: &ConfigSource) -> Result<Vec<F
         if !(p.min.is_finite() && p.max.is_finite()) || p.min >= p.max {
             return Err(bad(
                 "max",
-                format!("{}", p.max),
+                fmt_num(p.max),
                 format!("bounds must be finite with min < max (min = {})", p.min),
             ));
         }
         let prior = p.prior.unwrap_or(Prior::Uniform);
         if prior == Prior::LogUniform && p.min <= 0.0 {
-            return Err(bad(
-                "min",
-                format!("{}", p.min),
-                "a log_uniform prior needs min > 0".into(),
-            ));
+            return Err(bad("min", fmt_num(p.min), "a log_uniform prior needs min > 0".into()));
         }
         for (field, x) in [("min", p.min), ("max", p.max)] {
-            load_rules(config, &[format!("{}={x}", p.path)]).map_err(|e| {
-                bad(
-                    field,
-                    format!("{x}"),
-                    format!("the config is invalid at this bound: {e}"),
-                )
-            })?;
+            load_rules(config, &[format!("{}={}", p.path, fmt_num(x))])
+                .map_err(|e| bad(field, fmt_num(x), format!("the config is invalid at this bound: {e}")))?;
         }
         out.push(FreeParam {
             path: p.path,
@@ -382,7 +375,7 @@ pub fn parse_posterior(
                     file: file.into(),
                     line: lines.get(i).copied().unwrap_or(0),
                     field: p.path.clone(),
-                    value: format!("{x}"),
+                    value: fmt_num(x),
                     message: format!("the config {} is invalid with this value: {}", config.file, bare(&e)),
                 });
             }
