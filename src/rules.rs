@@ -15,6 +15,11 @@ use crate::random::threshold;
 
 /// Oldest age (months) the age-band lookup covers; older ages use the last band.
 pub const MAX_AGE_MONTHS: usize = 110 * 12;
+/// Most age band boundaries (a band index is a `u8`).
+pub const MAX_AGE_BANDS: usize = 254;
+/// Most hazards (a hazard and its FTE table are indexed by `u16`, with
+/// `u16::MAX` reserved for [`FTE_UNCHANGED`]).
+pub const MAX_HAZARDS: usize = 65_000;
 /// Marker: an outcome leaves the FTE unchanged.
 pub const FTE_UNCHANGED: u16 = u16::MAX;
 
@@ -708,8 +713,8 @@ impl Compiler<'_> {
                 establishment,
             });
         }
-        if groups.is_empty() {
-            return Err(self.err("group", "[]", "need at least one group"));
+        if groups.is_empty() || groups.len() > 255 {
+            return Err(self.err("group", groups.len(), "need 1-255 groups"));
         }
         check_unique(
             self,
@@ -840,6 +845,13 @@ impl Compiler<'_> {
                 "boundaries must be ascending ages in (0, 100]",
             ));
         }
+        if bands.len() > MAX_AGE_BANDS {
+            return Err(self.err(
+                "model.age_bands_years",
+                bands.len(),
+                format!("at most {MAX_AGE_BANDS} boundaries"),
+            ));
+        }
         let n_bands = bands.len() + 1;
         let band_of_age: Vec<u8> = (0..=MAX_AGE_MONTHS)
             .map(|m| bands.iter().filter(|b| (m as f64) >= **b * 12.0 - 1e-9).count() as u8)
@@ -853,6 +865,9 @@ impl Compiler<'_> {
                 format!("{} .. {}", ltft.min_wte, ltft.max_wte),
                 "need 0.1 <= min_wte <= max_wte < 1",
             ));
+        }
+        if raw.hazard.len() > MAX_HAZARDS {
+            return Err(self.err("hazard", raw.hazard.len(), format!("at most {MAX_HAZARDS} hazards")));
         }
         check_unique(
             self,
@@ -1456,7 +1471,8 @@ impl Compiler<'_> {
                         sws.push((*w, st));
                     }
                 }
-                if gws.iter().map(|x| x.0).sum::<u32>() == 0 || sws.iter().map(|x| x.0).sum::<u32>() == 0 {
+                if gws.iter().map(|x| x.0 as u64).sum::<u64>() == 0 || sws.iter().map(|x| x.0 as u64).sum::<u64>() == 0
+                {
                     return Err(self.err("initial.group_weights", "0", "weights must not all be zero"));
                 }
                 let mut grade_of = vec![[u8::MAX; State::COUNT]; groups.len()];

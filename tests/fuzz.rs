@@ -115,11 +115,11 @@ fn mutate(text: &str, rng: &mut Pcg32) -> String {
             }
             // Swap a quoted string for another from the file.
             8 => {
-                if let (Some(a), false) = (lines[i].find('"'), strings.is_empty()) {
-                    if let Some(b) = lines[i][a + 1..].find('"') {
-                        let s = &strings[below(rng, strings.len())];
-                        lines[i].replace_range(a..a + b + 2, s);
-                    }
+                if let (Some(a), false) = (lines[i].find('"'), strings.is_empty())
+                    && let Some(b) = lines[i][a + 1..].find('"')
+                {
+                    let s = &strings[below(rng, strings.len())];
+                    lines[i].replace_range(a..a + b + 2, s);
                 }
             }
             // Truncate the file.
@@ -160,13 +160,27 @@ fn exercise(text: String) -> &'static str {
 fn thousands_of_mutants_neither_panic_nor_hang() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/valid_small.toml"))
         .expect("fixture");
+    fuzz(text, 20_261_129, MUTANTS);
+}
+
+#[test]
+fn lattice_mutants_neither_panic_nor_hang() {
+    // career-lite (the lattice layout) at 2,000 agents.
+    let text = careersim::load::CAREER_LITE.replace("agents = 1000000", "agents = 2000");
+    assert_ne!(text, careersim::load::CAREER_LITE, "the agents line moved");
+    fuzz(text, 7, MUTANTS / 3);
+}
+
+/// Mutates `text` `mutants` times from `seed`; fails on a panic, an abort
+/// (the process dies) or a hang, naming the mutant.
+fn fuzz(text: String, seed: u64, mutants: usize) {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
-        let mut rng = Pcg32::new(20_261_129, 0xf022);
+        let mut rng = Pcg32::new(seed, 0xf022);
         let mut failures = Vec::new();
         let mut counts = [0usize; 3];
-        for n in 0..MUTANTS {
+        for n in 0..mutants {
             let mutant = mutate(&text, &mut rng);
             tx.send((n, Some(mutant.clone()))).expect("receiver waits");
             match catch_unwind(AssertUnwindSafe(|| exercise(mutant.clone()))) {
@@ -183,7 +197,7 @@ fn thousands_of_mutants_neither_panic_nor_hang() {
                 }
             }
         }
-        tx.send((MUTANTS, None)).expect("receiver waits");
+        tx.send((mutants, None)).expect("receiver waits");
         (failures, counts)
     });
     let mut current = (0, String::new());
@@ -199,7 +213,7 @@ fn thousands_of_mutants_neither_panic_nor_hang() {
     }
     let (failures, counts) = worker.join().expect("worker");
     eprintln!(
-        "{MUTANTS} mutants in {:.1} s: {} ran, {} refused, {} refused when capped",
+        "{mutants} mutants in {:.1} s: {} ran, {} refused, {} refused when capped",
         started.elapsed().as_secs_f64(),
         counts[0],
         counts[1],
@@ -212,5 +226,5 @@ fn thousands_of_mutants_neither_panic_nor_hang() {
         failures.join("\n\n")
     );
     // The mix is a real test: many mutants are refused, many still run.
-    assert!(counts[0] > MUTANTS / 10 && counts[1] > MUTANTS / 10, "{counts:?}");
+    assert!(counts[0] > mutants / 10 && counts[1] > mutants / 10, "{counts:?}");
 }
