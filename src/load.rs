@@ -49,6 +49,8 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
         let canonical = canonical_text(src, &tree)?;
         return compile(&src.file, &raw, &canonical);
     }
+    // Override keys with array elements by name, as validation names them.
+    let named: Vec<String> = overrides.iter().map(|kv| key_by_name(&tree, kv)).collect();
     for kv in overrides {
         apply_override(&mut tree, &override_source(&src.file, kv), kv)?;
     }
@@ -61,7 +63,7 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
             return Err(blame_override(src, overrides));
         }
     };
-    compile(&src.file, &raw, &canonical).map_err(|e| attribute(e, &src.file, overrides))
+    compile(&src.file, &raw, &canonical).map_err(|e| attribute(e, &src.file, overrides, &named))
 }
 
 fn canonical_text(src: &ConfigSource, tree: &toml::Table) -> Result<String, ConfigError> {
@@ -96,8 +98,41 @@ fn blame_override(src: &ConfigSource, overrides: &[String]) -> ConfigError {
     }
 }
 
-/// Names the override behind a validation error, when one set its key.
-fn attribute(e: ConfigError, file: &str, overrides: &[String]) -> ConfigError {
+/// The key of a `key=value` override with each array index replaced by the
+/// element's `name`, where it has one (`hazard.0.x` -> `hazard.attrition.x`).
+fn key_by_name(tree: &toml::Table, kv: &str) -> String {
+    let key = kv.split_once('=').map_or(kv, |p| p.0).trim();
+    let segments: Vec<&str> = key.split('.').collect();
+    let mut out: Vec<String> = Vec::with_capacity(segments.len());
+    let mut cur: Option<&toml::Value> = None;
+    for (i, seg) in segments.iter().enumerate() {
+        let next = match (i, cur) {
+            (0, _) => tree.get(*seg),
+            (_, Some(toml::Value::Table(t))) => t.get(*seg),
+            (_, Some(toml::Value::Array(items))) => {
+                let item = seg.parse::<usize>().ok().and_then(|k| items.get(k));
+                if let Some(name) = item.and_then(|it| it.get("name")).and_then(|n| n.as_str()) {
+                    out.push(name.to_string());
+                    cur = item;
+                    continue;
+                }
+                item.or_else(|| {
+                    items
+                        .iter()
+                        .find(|it| it.get("name").and_then(|n| n.as_str()) == Some(*seg))
+                })
+            }
+            _ => None,
+        };
+        out.push(seg.to_string());
+        cur = next;
+    }
+    out.join(".")
+}
+
+/// Names the override behind a validation error, when one set its key
+/// (`named` holds the overrides' keys with array elements by name).
+fn attribute(e: ConfigError, file: &str, overrides: &[String], named: &[String]) -> ConfigError {
     let ConfigError::Invalid {
         file: f,
         key,
@@ -108,9 +143,9 @@ fn attribute(e: ConfigError, file: &str, overrides: &[String]) -> ConfigError {
         return e;
     };
     let related = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."));
-    let culprit = overrides.iter().rev().find(|kv| {
+    let culprit = overrides.iter().zip(named).rev().find_map(|(kv, by_name)| {
         let k = kv.split_once('=').map_or(kv.as_str(), |p| p.0).trim();
-        related(&key, k)
+        (related(&key, k) || related(&key, by_name)).then_some(kv)
     });
     ConfigError::Invalid {
         file: match culprit {
@@ -148,6 +183,16 @@ mod tests {
         assert!(!e.contains("line "), "{e}");
         let e = load_rules(&src, &["model.months=0".into()]).unwrap_err().to_string();
         assert!(e.contains("(--set model.months=0): key `model.months` = 0"), "{e}");
+        let with_hazard = tiny_source(
+            "[[hazard]]\nname = \"quit\"\ngroup = \"doctor\"\nstate = \"qualified\"\nto = \"gone\"\nmonthly_prob = 0.01\n",
+        );
+        let e = load_rules(&with_hazard, &["hazard.0.monthly_prob=2".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("(--set hazard.0.monthly_prob=2): key `hazard.quit.monthly_prob` = 2"),
+            "{e}"
+        );
         let e = load_rules(&src, &["model.colour=1".into()]).unwrap_err().to_string();
         assert!(
             e.contains("(--set model.colour=1)") && e.contains("unknown field `colour`"),

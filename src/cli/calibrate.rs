@@ -250,14 +250,23 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let src = source(&args.config)?;
     let base = base_overrides(&src, &args.params, &args.set)?;
     let rules = load_rules(&src, &base)?;
-    // The fit table runs at full scale, one run per thread at once.
-    check_memory(
-        run_bytes(&rules, None).saturating_mul(n_threads.min(args.fit_replicates) as u64),
-        args.max_memory.as_deref(),
-    )?;
     let targets_file = args.targets.display().to_string();
     let targets = parse_targets(&targets_file, &read_text(&args.targets)?, &rules)?;
     let free = parse_free(&args.free.display().to_string(), &read_text(&args.free)?, &src)?;
+    // The fit table runs at full scale, one run per thread at once; a free
+    // parameter at its upper bound may enlarge a run (an intake, say).
+    let one_run = free
+        .iter()
+        .filter_map(|p| {
+            let mut o = base.clone();
+            o.push(p.override_for(p.max));
+            load_rules(&src, &o).ok().map(|r| run_bytes(&r, None))
+        })
+        .fold(run_bytes(&rules, None), u64::max);
+    check_memory(
+        one_run.saturating_mul(n_threads.min(args.fit_replicates) as u64),
+        args.max_memory.as_deref(),
+    )?;
     let ev = Evaluator {
         config: &src,
         base: base.clone(),

@@ -176,10 +176,22 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws)),
     };
     let rules = baseline_rules(&src, &base, months)?;
-    check_memory(
-        run_bytes(&rules, None).saturating_mul(threads.min(args.replicates * args.draws.max(1)).max(1) as u64),
-        args.max_memory.as_deref(),
-    )?;
+    // One run's memory: the largest of the baseline and each scenario with
+    // all its levers in force; runs held at once: one per thread.
+    let tree = careersim::scenario::base_tree(&src, &base)?;
+    let one_run = spec
+        .scenarios
+        .iter()
+        .filter_map(|s| {
+            let last = s.levers.iter().map(|l| l.from).max()?;
+            let mut o = base.clone();
+            o.push(format!("model.months={months}"));
+            o.extend(s.overrides_at(last, &tree));
+            careersim::load_rules(&src, &o).ok().map(|r| run_bytes(&r, None))
+        })
+        .fold(run_bytes(&rules, None), u64::max);
+    let concurrent = threads.min(args.replicates.saturating_mul(args.draws)).max(1) as u64;
+    check_memory(one_run.saturating_mul(concurrent), args.max_memory.as_deref())?;
     let series = reported_series(&rules);
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
