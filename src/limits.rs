@@ -48,6 +48,11 @@ pub const MAX_REPLICATES: u64 = 100_000;
 /// snapshot/step buffers (measured with `bench`: peak RSS over agents).
 pub const BYTES_PER_CLINICIAN: u64 = 95;
 
+/// Bytes the process needs before any run: the binary, bevy's world and
+/// schedule, the thread pool (measured: `bench --agents 10000` peaks at
+/// about 19 MB; 1e6 and 2e6 agents add 78 bytes per agent).
+pub const PROCESS_BYTES: u64 = 32 << 20;
+
 /// Bytes a month's ledger record costs per stock cell: headcount (`u32`),
 /// FTE tenths (`u64`) and, as an allowance, one flow entry (16 bytes).
 pub const BYTES_PER_CELL_MONTH: u64 = 4 + 8 + 16;

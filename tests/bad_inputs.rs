@@ -1399,3 +1399,11 @@ fn bad_command_lines_are_refused_before_running() {
     assert!(!tmp.path().join("never").exists(), "a refused command wrote its output");
     report(failures, n, 30);
 }
+
+#[test]
+fn a_run_within_its_memory_limit_goes_ahead() {
+    let out = careersim(&["bench", "--agents", "1000", "--months", "2", "--max-memory", "1G"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["agents"], 1000);
+}

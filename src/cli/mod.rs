@@ -85,9 +85,11 @@ fn mem_available() -> Option<u64> {
 }
 
 /// Refuses a run whose estimated peak memory (`careersim::limits::run_bytes`,
-/// times the runs held at once) exceeds `--max-memory` if given, else the
-/// machine's available memory. With neither known, the run goes ahead.
-pub fn check_memory(estimate_bytes: u64, max_memory: Option<&str>) -> Result<()> {
+/// times the runs held at once, plus `limits::PROCESS_BYTES`) exceeds
+/// `--max-memory` if given, else the machine's available memory. With
+/// neither known, the run goes ahead.
+pub fn check_memory(runs_bytes: u64, max_memory: Option<&str>) -> Result<()> {
+    let estimate_bytes = runs_bytes.saturating_add(careersim::limits::PROCESS_BYTES);
     let (limit, what) = match max_memory {
         Some(s) => (
             parse_bytes(s).ok_or_else(|| {
@@ -134,4 +136,42 @@ pub fn check_agents(rules: &careersim::rules::Rules, file: &str, agents: Option<
         bail!("--agents {n}: with its joiners the run would hold up to {peak} clinicians; at most {max}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_check_compares_the_estimate_plus_the_process_with_the_limit() {
+        let process = careersim::limits::PROCESS_BYTES;
+        assert!(check_memory(0, Some("64M")).is_ok());
+        assert!(check_memory((64 << 20) - process, Some("64M")).is_ok());
+        let e = check_memory((64 << 20) - process + 1, Some("64M"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs about 64.0 MiB (67108865 bytes, estimated)"), "{e}");
+        assert!(
+            e.contains("the limit is 64.0 MiB (67108864 bytes, --max-memory)"),
+            "{e}"
+        );
+        let e = check_memory(1, Some("64Q")).unwrap_err().to_string();
+        assert!(e.starts_with("--max-memory 64Q: expected a number of bytes"), "{e}");
+        // Without --max-memory the machine's available memory is the limit.
+        assert!(check_memory(u64::MAX - process, None).is_err() || mem_available().is_none());
+    }
+
+    #[test]
+    fn count_arguments_are_at_least_one_and_bounded() {
+        assert!(count_arg("--draws", 1, 10).is_ok());
+        assert!(count_arg("--draws", 10, 10).is_ok());
+        assert_eq!(
+            count_arg("--draws", 0, 10).unwrap_err().to_string(),
+            "--draws 0: must be at least 1"
+        );
+        assert_eq!(
+            count_arg("--draws", 11, 10).unwrap_err().to_string(),
+            "--draws 11: must be at most 10"
+        );
+    }
 }
