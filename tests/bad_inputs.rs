@@ -38,6 +38,7 @@ fn check<T>(case: &str, fragment: &str, f: impl FnOnce() -> Result<T, String>) -
 
 /// Fails the test with every case that went wrong, after running them all.
 fn report(failures: Vec<Option<String>>, n: usize, min: usize) {
+    eprintln!("{n} cases");
     assert!(n >= min, "only {n} cases");
     let failures: Vec<String> = failures.into_iter().flatten().collect();
     assert!(
@@ -1389,6 +1390,12 @@ fn bad_command_lines_are_refused_before_running() {
             s(&["scenarios", &small, "--scale", "nan", "--out", &out]),
             "--scale NaN: must be a number >= 1",
         ),
+        (
+            s(&["scenarios", &small, "--scale", "1e300", "--out", &out]),
+            "--scale 1e300: must be a number >= 1 and at most 1e9",
+        ),
+        (hindcast(&["--scale", "0"]), "--scale 0: must be a number >= 1"),
+        (calibrate(&["--scale", "inf"]), "--scale inf: must be a number >= 1"),
         (
             s(&["scenarios", &small, "--max-memory", "1K", "--out", &out]),
             "the limit is 1.0 KiB",

@@ -243,9 +243,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
             args.budget
         );
     }
-    if !(args.scale.is_finite() && args.scale >= 1.0) {
-        bail!("--scale {}: must be a number >= 1", args.scale);
-    }
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(n_threads);
     let src = source(&args.config)?;
     let base = base_overrides(&src, &args.params, &args.set)?;
@@ -383,9 +381,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let n_threads = threads(args.threads);
     count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
-    if !(args.scale.is_finite() && args.scale >= 1.0) {
-        bail!("--scale {}: must be a number >= 1", args.scale);
-    }
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(n_threads);
     let from = date_arg("--from", &args.from)?;
     let until = date_arg("--until", &args.until)?;

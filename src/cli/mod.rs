@@ -75,6 +75,19 @@ pub fn count_arg(arg: &str, value: u64, max: u64) -> Result<()> {
     Ok(())
 }
 
+/// `--scale K`: a population scale (simulate 1 in k), 1 to
+/// `careersim::limits::MAX_POPULATION_SCALE`.
+pub fn scale_arg(k: f64) -> Result<()> {
+    let max = careersim::limits::MAX_POPULATION_SCALE;
+    if !(k.is_finite() && (1.0..=max).contains(&k)) {
+        bail!(
+            "--scale {}: must be a number >= 1 and at most {max:e} (simulate 1 in k)",
+            careersim::limits::fmt_num(k)
+        );
+    }
+    Ok(())
+}
+
 /// Bytes of memory available to new allocations (MemAvailable in
 /// /proc/meminfo), if the system says.
 fn mem_available() -> Option<u64> {

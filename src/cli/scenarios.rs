@@ -94,9 +94,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let threads = super::threads(args.threads);
     count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
     count_arg("--draws", args.draws as u64, MAX_REPLICATES)?;
-    if !(args.scale.is_finite() && args.scale >= 1.0) {
-        bail!("--scale {}: must be a number >= 1", args.scale);
-    }
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(threads);
     let src = if args.baseline == "england" {
         careersim::load::baseline_source()
