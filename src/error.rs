@@ -55,6 +55,27 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The error without its file part, for a caller that names the file
+    /// (a parameter overlay, a scenario lever) itself.
+    pub fn without_file(&self) -> String {
+        match self {
+            ConfigError::Invalid {
+                key, value, message, ..
+            } => format!(
+                "key `{}` = {}: {}",
+                clip_lines(key, MAX_NAME),
+                clip(value),
+                clip_lines(message, MAX_MESSAGE_LINE)
+            ),
+            ConfigError::Parse { message, .. } | ConfigError::Unreadable { message, .. } => {
+                clip_lines(message, MAX_MESSAGE_LINE)
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A snapshot that cannot be restored.
 #[derive(Debug, Error)]
 pub enum SnapshotError {

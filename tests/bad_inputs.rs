@@ -1063,7 +1063,7 @@ const SCENARIO_CASES: &[(&str, &str)] = &[
     ),
     (
         "name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nscale = { \"hazard.nurse_leaving.annual_rate\" = 20 }\n",
-        "s.toml: with every lever applied, the config is invalid",
+        "s.toml:4: field `lever[0].scale.hazard.nurse_leaving.annual_rate` = \"20\": the config valid_small.toml is invalid with this lever: key `hazard.nurse_leaving.annual_rate` = 2",
     ),
     (
         "name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nset = { \"stock.0.headcount\" = 1e300 }\n",
@@ -1074,6 +1074,10 @@ const SCENARIO_CASES: &[(&str, &str)] = &[
         "key `recruitment.specialty.posts_per_year.2022` = 1e19",
     ),
     ("[[lever]]\nfrom = \"2021-01\"\n", "missing field `name`"),
+    (
+        "name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nset = { \"hazard.ltft_uptake.monthly_prob\" = 0.5 }\n[[lever]]\nfrom = \"2022-01\"\nset = { \"hazard.pause_uptake.monthly_prob\" = 0.6 }\n",
+        "s.toml: with every lever applied, the config is invalid: valid_small.toml",
+    ),
 ];
 
 #[test]

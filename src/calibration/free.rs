@@ -207,7 +207,11 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
                     line: line_of(key),
                     field: key.clone(),
                     value: value.to_string(),
-                    message: format!("the config {} is invalid with this value: {}", config.file, bare(&e)),
+                    message: format!(
+                        "the config {} is invalid with this value: {}",
+                        config.file,
+                        e.without_file()
+                    ),
                 });
             }
         }
@@ -217,18 +221,6 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
         });
     }
     Ok(out)
-}
-
-/// A config error without its file part (the caller names the file).
-fn bare(e: &crate::error::ConfigError) -> String {
-    match e {
-        crate::error::ConfigError::Invalid {
-            key, value, message, ..
-        } => {
-            format!("key `{key}` = {}: {message}", crate::limits::clip(value))
-        }
-        other => other.to_string(),
-    }
 }
 
 /// The 1-based line of each data row of a CSV text (after the header).
@@ -376,7 +368,11 @@ pub fn parse_posterior(
                     line: lines.get(i).copied().unwrap_or(0),
                     field: p.path.clone(),
                     value: fmt_num(x),
-                    message: format!("the config {} is invalid with this value: {}", config.file, bare(&e)),
+                    message: format!(
+                        "the config {} is invalid with this value: {}",
+                        config.file,
+                        e.without_file()
+                    ),
                 });
             }
         }
