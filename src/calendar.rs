@@ -2,6 +2,12 @@
 
 use std::fmt;
 
+/// Earliest year a date may have.
+pub const MIN_YEAR: i32 = 1900;
+/// Latest year a date may have (a run of at most `limits::MAX_MONTHS` from
+/// it still fits an `i32` year and the series tables).
+pub const MAX_YEAR: i32 = 2999;
+
 /// A calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct YearMonth {
@@ -14,11 +20,26 @@ pub struct YearMonth {
 impl YearMonth {
     /// Parses `YYYY-MM`.
     pub fn parse(s: &str) -> Option<YearMonth> {
-        let (y, m) = s.trim().split_once('-')?;
-        let year: i32 = y.parse().ok()?;
-        let month: u32 = m.parse().ok()?;
-        ((1..=12).contains(&month) && (1900..=2999).contains(&year) && y.len() == 4 && m.len() == 2)
-            .then_some(YearMonth { year, month })
+        Self::parse_checked(s).ok()
+    }
+
+    /// Parses `YYYY-MM`, saying what is wrong: the shape, the month, or a
+    /// year outside [`MIN_YEAR`]-[`MAX_YEAR`].
+    pub fn parse_checked(s: &str) -> Result<YearMonth, String> {
+        let shape = || "expected YYYY-MM".to_string();
+        let (y, m) = s.trim().split_once('-').ok_or_else(shape)?;
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return Err(shape());
+        }
+        let year: i32 = y.parse().map_err(|_| shape())?;
+        let month: u32 = m.parse().map_err(|_| shape())?;
+        if !(1..=12).contains(&month) {
+            return Err(format!("month {m} is not 01-12 (expected YYYY-MM)"));
+        }
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(format!("year {year} is out of range {MIN_YEAR}-{MAX_YEAR}"));
+        }
+        Ok(YearMonth { year, month })
     }
 
     /// The month `n` months later.
@@ -52,8 +73,21 @@ mod tests {
         assert_eq!(s.plus(4).to_string(), "2016-01");
         assert_eq!(s.plus(0), s);
         assert_eq!(s.months_until(s.plus(27)), 27);
-        for bad in ["2015-13", "2015-9", "15-09", "x", "2015-00"] {
+        for bad in ["2015-13", "2015-9", "15-09", "x", "2015-00", "+015-09", "2015-+9"] {
             assert!(YearMonth::parse(bad).is_none(), "{bad}");
         }
+        assert_eq!(
+            YearMonth::parse_checked("3000-01").unwrap_err(),
+            "year 3000 is out of range 1900-2999"
+        );
+        assert_eq!(
+            YearMonth::parse_checked("1899-12").unwrap_err(),
+            "year 1899 is out of range 1900-2999"
+        );
+        assert_eq!(
+            YearMonth::parse_checked("2015-13").unwrap_err(),
+            "month 13 is not 01-12 (expected YYYY-MM)"
+        );
+        assert_eq!(YearMonth::parse_checked("2015/01").unwrap_err(), "expected YYYY-MM");
     }
 }

@@ -2,12 +2,21 @@
 
 use thiserror::Error;
 
+use crate::limits::{clip, clip_lines};
+
+/// Longest file name or key echoed in an error (a `--set` override is part
+/// of the file name).
+const MAX_NAME: usize = 240;
+/// Longest line of a message echoed in an error: room for a few nested,
+/// already clipped errors, not for a 10 MB line a parser quotes.
+const MAX_MESSAGE_LINE: usize = 4000;
+
 /// A config (or overlay, or command-line override) that cannot be used.
 /// Every variant names the file, and where it can the key and the value.
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{file}: cannot read: {message}")]
+    #[error("{}: cannot read: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     Unreadable {
         /// Path of the file.
         file: String,
@@ -15,7 +24,7 @@ pub enum ConfigError {
         message: String,
     },
     /// The file is not valid TOML, or a key is unknown or of the wrong type.
-    #[error("{file}: {message}")]
+    #[error("{}: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     Parse {
         /// Path of the file.
         file: String,
@@ -23,7 +32,7 @@ pub enum ConfigError {
         message: String,
     },
     /// A key has a value the model cannot use.
-    #[error("{file}: key `{key}` = {value}: {message}")]
+    #[error("{}: key `{}` = {}: {}", clip_lines(.file, MAX_NAME), clip_lines(.key, MAX_NAME), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Invalid {
         /// Path of the file.
         file: String,
@@ -34,6 +43,37 @@ pub enum ConfigError {
         /// What is wrong with it.
         message: String,
     },
+    /// A command-line argument has a value that cannot be used.
+    #[error("{arg} {}: {message}", clip(.value))]
+    Argument {
+        /// The argument, e.g. `--agents`.
+        arg: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// The error without its file part, for a caller that names the file
+    /// (a parameter overlay, a scenario lever) itself.
+    pub fn without_file(&self) -> String {
+        match self {
+            ConfigError::Invalid {
+                key, value, message, ..
+            } => format!(
+                "key `{}` = {}: {}",
+                clip_lines(key, MAX_NAME),
+                clip(value),
+                clip_lines(message, MAX_MESSAGE_LINE)
+            ),
+            ConfigError::Parse { message, .. } | ConfigError::Unreadable { message, .. } => {
+                clip_lines(message, MAX_MESSAGE_LINE)
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A snapshot that cannot be restored.
@@ -65,7 +105,7 @@ pub enum SnapshotError {
 #[derive(Debug, Error)]
 pub enum InputError {
     /// One field of one row or entry is wrong.
-    #[error("{file}:{line}: field `{field}` = {value:?}: {message}")]
+    #[error("{}:{line}: field `{}` = {:?}: {}", clip_lines(.file, MAX_NAME), clip_lines(.field, MAX_NAME), clip(.value), clip_lines(.message, MAX_MESSAGE_LINE))]
     Field {
         /// Path of the file.
         file: String,
@@ -79,7 +119,7 @@ pub enum InputError {
         message: String,
     },
     /// The file as a whole is unusable (unreadable, malformed, empty).
-    #[error("{file}: {message}")]
+    #[error("{}: {}", clip_lines(.file, MAX_NAME), clip_lines(.message, MAX_MESSAGE_LINE))]
     File {
         /// Path of the file.
         file: String,

@@ -15,6 +15,7 @@ pub mod ensemble;
 pub mod error;
 pub mod kpis;
 pub mod ledger;
+pub mod limits;
 pub mod load;
 pub mod mechanisms;
 pub mod output;

@@ -7,7 +7,6 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use careersim::calendar::YearMonth;
 use careersim::config::ConfigSource;
 use careersim::output::{Manifest, run_files};
 use careersim::{Simulation, load_rules};
@@ -95,6 +94,10 @@ struct RunArgs {
     /// Lattice layouts only: number of initial agents.
     #[arg(long)]
     agents: Option<u64>,
+    /// Refuse the run if its estimated memory exceeds this many bytes
+    /// (suffixes K, M, G, T; default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -122,6 +125,10 @@ struct BenchArgs {
     /// Overrides, `key=value`.
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Refuse the run if its estimated memory exceeds this many bytes
+    /// (suffixes K, M, G, T; default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -137,6 +144,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     if args.months == 0 {
         bail!("--months 0: must be at least 1");
     }
+    if args.months > careersim::limits::MAX_MONTHS {
+        bail!("--months {}: at most {}", args.months, careersim::limits::MAX_MONTHS);
+    }
     let src = match &args.config {
         Some(p) => ConfigSource::read(p)?,
         None => careersim::load::career_lite_source(),
@@ -144,6 +154,11 @@ fn bench(args: BenchArgs) -> Result<()> {
     let mut overrides = args.set.clone();
     overrides.push(format!("model.months={}", args.months));
     let rules = Arc::new(load_rules(&src, &overrides)?);
+    cli::check_agents(&rules, &src.file, args.agents)?;
+    cli::check_memory(
+        careersim::limits::run_bytes(&rules, args.agents),
+        args.max_memory.as_deref(),
+    )?;
     let at = if args.at.is_empty() {
         vec![args.months]
     } else {
@@ -195,13 +210,21 @@ fn run(args: RunArgs) -> Result<()> {
     let params = parameters(&src, args.config.is_none(), &args.params, args.uncalibrated, &args.set)?;
     let mut overrides = params.overrides;
     if let Some(s) = &args.start {
-        YearMonth::parse(s).with_context(|| format!("--start {s}"))?;
+        cli::date_arg("--start", s)?;
         overrides.push(format!("model.start=\"{s}\""));
     }
     if let Some(m) = args.months {
+        if m == 0 || m > careersim::limits::MAX_MONTHS {
+            bail!("--months {m}: must be 1..={}", careersim::limits::MAX_MONTHS);
+        }
         overrides.push(format!("model.months={m}"));
     }
     let rules = Arc::new(load_rules(&src, &overrides)?);
+    cli::check_agents(&rules, &src.file, args.agents)?;
+    cli::check_memory(
+        careersim::limits::run_bytes(&rules, args.agents),
+        args.max_memory.as_deref(),
+    )?;
     let seed = args.seed.unwrap_or(rules.seed);
     let out = args
         .out

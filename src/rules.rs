@@ -6,14 +6,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::calendar::YearMonth;
+use crate::calendar::{MAX_YEAR, MIN_YEAR, YearMonth};
 use crate::clinician::State;
 use crate::config::{FteRule, RawConfig, RawHazard, YearSeries};
 use crate::error::ConfigError;
+use crate::limits::{MAX_COUNT, MAX_MONTHS, MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
 use crate::random::threshold;
 
 /// Oldest age (months) the age-band lookup covers; older ages use the last band.
 pub const MAX_AGE_MONTHS: usize = 110 * 12;
+/// Most age band boundaries (a band index is a `u8`).
+pub const MAX_AGE_BANDS: usize = 254;
+/// Most hazards (a hazard and its FTE table are indexed by `u16`, with
+/// `u16::MAX` reserved for [`FTE_UNCHANGED`]).
+pub const MAX_HAZARDS: usize = 65_000;
 /// Marker: an outcome leaves the FTE unchanged.
 pub const FTE_UNCHANGED: u16 = u16::MAX;
 
@@ -422,12 +428,12 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// and `canonical` is the config text the hash is computed from.
 pub fn compile(file: &str, raw: &RawConfig, canonical: &str) -> Result<Rules, ConfigError> {
     let scale = raw.model.population_scale.unwrap_or(1.0);
-    if !scale.is_finite() || scale < 1.0 {
+    if !scale.is_finite() || !(1.0..=MAX_POPULATION_SCALE).contains(&scale) {
         return Err(ConfigError::Invalid {
             file: file.into(),
             key: "model.population_scale".into(),
             value: fmt_num(scale),
-            message: "must be a number >= 1 (simulate a 1-in-k sample)".into(),
+            message: format!("must be a number in [1, {MAX_POPULATION_SCALE:e}] (simulate a 1-in-k sample)"),
         });
     }
     Compiler { file, raw, scale }.compile(fnv1a(canonical.as_bytes()))
@@ -438,10 +444,6 @@ struct Compiler<'a> {
     raw: &'a RawConfig,
     /// Population scale k: absolute counts are divided by it.
     scale: f64,
-}
-
-fn fmt_num(v: f64) -> String {
-    format!("{v}")
 }
 
 impl Compiler<'_> {
@@ -509,12 +511,23 @@ impl Compiler<'_> {
         }
     }
 
+    /// An absolute count (headcount, posts, places, capacity): finite,
+    /// non-negative and at most `limits::MAX_COUNT`.
+    fn count(&self, key: &str, v: f64) -> Result<f64, ConfigError> {
+        if !v.is_finite() || !(0.0..=MAX_COUNT).contains(&v) {
+            return Err(self.err(
+                key,
+                fmt_num(v),
+                format!("a count must be a non-negative number at most {MAX_COUNT:e}"),
+            ));
+        }
+        Ok(v)
+    }
+
     /// A yearly series of absolute numbers (divided by the population scale).
     fn series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
         for (y, v) in s {
-            if !v.is_finite() || *v < 0.0 {
-                return Err(self.err(format!("{key}.{y}"), fmt_num(*v), "must be a non-negative number"));
-            }
+            self.count(&format!("{key}.{y}"), *v)?;
         }
         let mut out = self.year_series(key, s, start_year)?;
         for v in &mut out.values {
@@ -543,6 +556,13 @@ impl Compiler<'_> {
             let year: i32 = y
                 .parse()
                 .map_err(|_| self.err(format!("{key}.{y}"), fmt_num(*v), "series keys must be years"))?;
+            if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+                return Err(self.err(
+                    format!("{key}.{y}"),
+                    fmt_num(*v),
+                    format!("year {year} is out of range {MIN_YEAR}-{MAX_YEAR}"),
+                ));
+            }
             years.push((year, *v));
         }
         years.sort_by_key(|p| p.0);
@@ -600,10 +620,14 @@ impl Compiler<'_> {
 
     fn compile(&self, config_hash: u64) -> Result<Rules, ConfigError> {
         let raw = self.raw;
-        let start = YearMonth::parse(&raw.model.start)
-            .ok_or_else(|| self.err("model.start", format!("\"{}\"", raw.model.start), "expected YYYY-MM"))?;
-        if raw.model.months == 0 || raw.model.months > 12 * 200 {
-            return Err(self.err("model.months", raw.model.months, "must be 1..=2400"));
+        let start = YearMonth::parse_checked(&raw.model.start)
+            .map_err(|m| self.err("model.start", format!("\"{}\"", raw.model.start), m))?;
+        if raw.model.months == 0 || raw.model.months > MAX_MONTHS {
+            return Err(self.err(
+                "model.months",
+                raw.model.months,
+                format!("must be 1..={MAX_MONTHS} (at most 100 years)"),
+            ));
         }
         if raw.model.name.is_empty()
             || !raw
@@ -689,8 +713,8 @@ impl Compiler<'_> {
                 establishment,
             });
         }
-        if groups.is_empty() {
-            return Err(self.err("group", "[]", "need at least one group"));
+        if groups.is_empty() || groups.len() > 255 {
+            return Err(self.err("group", groups.len(), "need 1-255 groups"));
         }
         check_unique(
             self,
@@ -791,6 +815,26 @@ impl Compiler<'_> {
                 }
             }
         }
+        // Progression must end: following `next` from any grade reaches a
+        // grade without one. A cycle is reported from its first grade.
+        for start_grade in 0..grades.len() {
+            let mut seen = vec![start_grade];
+            let mut g = start_grade;
+            while let Some(n) = grades[g].next {
+                g = n as usize;
+                if let Some(pos) = seen.iter().position(|&x| x == g) {
+                    let first = seen[pos];
+                    let mut names: Vec<&str> = seen[pos..].iter().map(|&x| grades[x].name.as_str()).collect();
+                    names.push(grades[first].name.as_str());
+                    return Err(self.err(
+                        format!("grade.{}.next", grades[first].name),
+                        format!("\"{}\"", names[1]),
+                        format!("grade progression has a cycle: {}", names.join(" -> ")),
+                    ));
+                }
+                seen.push(g);
+            }
+        }
 
         // Age bands.
         let bands = &raw.model.age_bands_years;
@@ -799,6 +843,13 @@ impl Compiler<'_> {
                 "model.age_bands_years",
                 format!("{bands:?}"),
                 "boundaries must be ascending ages in (0, 100]",
+            ));
+        }
+        if bands.len() > MAX_AGE_BANDS {
+            return Err(self.err(
+                "model.age_bands_years",
+                bands.len(),
+                format!("at most {MAX_AGE_BANDS} boundaries"),
             ));
         }
         let n_bands = bands.len() + 1;
@@ -815,6 +866,14 @@ impl Compiler<'_> {
                 "need 0.1 <= min_wte <= max_wte < 1",
             ));
         }
+        if raw.hazard.len() > MAX_HAZARDS {
+            return Err(self.err("hazard", raw.hazard.len(), format!("at most {MAX_HAZARDS} hazards")));
+        }
+        check_unique(
+            self,
+            "hazard",
+            &raw.hazard.iter().map(|h| h.name.clone()).collect::<Vec<_>>(),
+        )?;
         let mut fte_choices: Vec<Vec<(u64, u8)>> = Vec::new();
         let mut per_cell: Vec<Vec<(f64, Outcome)>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
         let pause_enabled = raw.pause.enabled;
@@ -1144,10 +1203,7 @@ impl Compiler<'_> {
             ));
         }
         let capacity_per_year = match p.approval_capacity_per_year {
-            Some(c) if !c.is_finite() || c < 0.0 => {
-                return Err(self.err("pause.approval_capacity_per_year", fmt_num(c), "must be >= 0"));
-            }
-            Some(c) => Some((c / self.scale).round() as u32),
+            Some(c) => Some((self.count("pause.approval_capacity_per_year", c)? / self.scale).round() as u32),
             None => None,
         };
         let pause = PauseRules {
@@ -1193,7 +1249,7 @@ impl Compiler<'_> {
         let initial = self.initial(&grades, &groups)?;
         let rows = step_rows(&grades, &groups, &cells, &outcomes, n_bands);
 
-        Ok(Rules {
+        let rules = Rules {
             rows,
             name: raw.model.name.clone(),
             start,
@@ -1218,7 +1274,41 @@ impl Compiler<'_> {
             returners,
             state_fte,
             initial,
-        })
+        };
+        self.check_population(&rules)?;
+        Ok(rules)
+    }
+
+    /// The initial population plus every planned joiner must stay within
+    /// `limits::MAX_POPULATION`; the error names the largest contributor.
+    fn check_population(&self, rules: &Rules) -> Result<(), ConfigError> {
+        let peak = peak_population(rules, None);
+        if peak <= MAX_POPULATION {
+            return Ok(());
+        }
+        let message = format!(
+            "the run would hold up to {peak} clinicians (initial population plus joiners over {} months, \
+             at population scale {}); at most {MAX_POPULATION}",
+            rules.months, self.scale
+        );
+        let initial = crate::limits::initial_population(rules, None);
+        if initial > MAX_POPULATION / 2 || rules.inflows.is_empty() {
+            return Err(self.err("stock.headcount", initial, message));
+        }
+        // The inflow with the most places in a year.
+        let top = rules
+            .inflows
+            .iter()
+            .max_by(|a, b| {
+                let m = |f: &Inflow| {
+                    f.places
+                        .as_ref()
+                        .map_or(0.0, |p| p.values.iter().copied().fold(0.0, f64::max))
+                };
+                m(a).total_cmp(&m(b))
+            })
+            .map_or(String::from("inflow"), |f| format!("inflow.{}.per_year", f.name));
+        Err(self.err(top, peak, message))
     }
 
     fn hazard_prob(&self, h: &RawHazard) -> Result<f64, ConfigError> {
@@ -1341,9 +1431,7 @@ impl Compiler<'_> {
                             format!("grade {} cannot hold this state", s.grade),
                         ));
                     }
-                    if !s.headcount.is_finite() || s.headcount < 0.0 {
-                        return Err(self.err(k("headcount"), fmt_num(s.headcount), "must be a non-negative number"));
-                    }
+                    self.count(&k("headcount"), s.headcount)?;
                     self.fte(&k("fte_mean"), s.fte_mean)?;
                     stocks.push(Stock {
                         grade,
@@ -1383,7 +1471,8 @@ impl Compiler<'_> {
                         sws.push((*w, st));
                     }
                 }
-                if gws.iter().map(|x| x.0).sum::<u32>() == 0 || sws.iter().map(|x| x.0).sum::<u32>() == 0 {
+                if gws.iter().map(|x| x.0 as u64).sum::<u64>() == 0 || sws.iter().map(|x| x.0 as u64).sum::<u64>() == 0
+                {
                     return Err(self.err("initial.group_weights", "0", "weights must not all be zero"));
                 }
                 let mut grade_of = vec![[u8::MAX; State::COUNT]; groups.len()];
@@ -1416,19 +1505,31 @@ impl Compiler<'_> {
                     }
                 }
                 let span = init.age_months_span.ok_or_else(|| missing("age_months_span"))?;
-                if span == 0 {
-                    return Err(self.err("initial.age_months_span", 0, "must be positive"));
+                if span == 0 || span as usize > MAX_AGE_MONTHS {
+                    return Err(self.err(
+                        "initial.age_months_span",
+                        span,
+                        format!("must be 1..={MAX_AGE_MONTHS} months"),
+                    ));
+                }
+                let base = init.age_months_base.ok_or_else(|| missing("age_months_base"))?;
+                if base as usize > MAX_AGE_MONTHS {
+                    return Err(self.err(
+                        "initial.age_months_base",
+                        base,
+                        format!("must be 0..={MAX_AGE_MONTHS} months"),
+                    ));
+                }
+                let agents = init.agents.unwrap_or(0);
+                if agents > MAX_POPULATION {
+                    return Err(self.err("initial.agents", agents, format!("at most {MAX_POPULATION} clinicians")));
                 }
                 Ok(Initial::Lattice(Lattice {
-                    agents: (init.agents.unwrap_or(0) as f64 / self.scale).round() as u64,
+                    agents: (agents as f64 / self.scale).round() as u64,
                     groups: gws,
                     states: sws,
                     grade_of,
-                    age: (
-                        init.age_months_base.ok_or_else(|| missing("age_months_base"))?,
-                        init.age_months_stride.unwrap_or(1),
-                        span,
-                    ),
+                    age: (base, init.age_months_stride.unwrap_or(1), span),
                     ltft_fte_tenths: self.fte("initial.ltft_fte", init.ltft_fte.unwrap_or(raw.ltft.max_wte))?,
                 }))
             }

@@ -196,14 +196,8 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
         .collect();
     let mut levers = Vec::new();
     for (i, l) in raw.lever.iter().enumerate() {
-        let from = YearMonth::parse(&l.from).ok_or_else(|| {
-            bad(
-                &l.from,
-                &format!("lever[{i}].from"),
-                l.from.clone(),
-                "expected YYYY-MM".into(),
-            )
-        })?;
+        let from = YearMonth::parse_checked(&l.from)
+            .map_err(|m| bad(&l.from, &format!("lever[{i}].from"), l.from.clone(), m))?;
         let mut sets = Vec::new();
         for (path, value) in &l.set {
             // A path must exist, or name a further year of a yearly series.
@@ -268,10 +262,44 @@ pub fn parse_scenario(file: &str, text: &str, config: &ConfigSource, base: &[Str
     if let Some(last) = scenario.levers.iter().map(|l| l.from).max() {
         all.extend(scenario.overrides_at(last, &tree));
     }
-    load_rules(config, &all).map_err(|e| InputError::File {
-        file: file.into(),
-        message: format!("with every lever applied, the config is invalid: {e}"),
-    })?;
+    if let Err(e) = load_rules(config, &all) {
+        // Blame the first lever entry that is wrong on its own.
+        for (i, l) in raw.lever.iter().enumerate() {
+            let sets = l
+                .set
+                .iter()
+                .map(|(p, v)| (p, v.to_string(), vec![format!("{p}={v}")], "set"));
+            let scales = l.scale.iter().map(|(p, f)| {
+                let x = f.as_float().or_else(|| f.as_integer().map(|x| x as f64)).unwrap_or(1.0);
+                (
+                    p,
+                    f.to_string(),
+                    resolve_scale(&tree, p, x).unwrap_or_default(),
+                    "scale",
+                )
+            });
+            for (path, value, overrides, kind) in sets.chain(scales) {
+                let mut one = base.to_vec();
+                one.extend(overrides);
+                if let Err(e) = load_rules(config, &one) {
+                    return Err(bad(
+                        path,
+                        &format!("lever[{i}].{kind}.{path}"),
+                        value,
+                        format!(
+                            "the config {} is invalid with this lever: {}",
+                            config.file,
+                            e.without_file()
+                        ),
+                    ));
+                }
+            }
+        }
+        return Err(InputError::File {
+            file: file.into(),
+            message: format!("with every lever applied, the config is invalid: {e}"),
+        });
+    }
     Ok(scenario)
 }
 

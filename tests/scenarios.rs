@@ -169,7 +169,7 @@ fn scenario_overlay_errors_name_file_line_and_field() {
         ),
         (
             "name = \"x\"\n[[lever]]\nfrom = \"2021-01\"\nscale = { \"hazard.ltft_uptake.monthly_prob\" = 500 }\n",
-            "with every lever applied, the config is invalid",
+            "test.toml:4: field `lever[0].scale.hazard.ltft_uptake.monthly_prob` = \"500\": the config",
         ),
         ("name = \"x\"\nlevers = []\n", "unknown field `levers`"),
     ];

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::config::{ConfigSource, get_path, parse_tree};
 use crate::error::InputError;
+use crate::limits::fmt_num;
 use crate::load::load_rules;
 
 /// The prior of a free parameter.
@@ -57,9 +58,10 @@ impl FreeParam {
         }
     }
 
-    /// The `--set` override for a value.
+    /// The `--set` override for a value (huge values in exponent form,
+    /// which TOML reads as a float, not as an overflowing integer).
     pub fn override_for(&self, x: f64) -> String {
-        format!("{}={}", self.path, x)
+        format!("{}={}", self.path, fmt_num(x))
     }
 }
 
@@ -134,26 +136,17 @@ pub fn parse_free(file: &str, text: &str, config: &ConfigSource) -> Result<Vec<F
         if !(p.min.is_finite() && p.max.is_finite()) || p.min >= p.max {
             return Err(bad(
                 "max",
-                format!("{}", p.max),
+                fmt_num(p.max),
                 format!("bounds must be finite with min < max (min = {})", p.min),
             ));
         }
         let prior = p.prior.unwrap_or(Prior::Uniform);
         if prior == Prior::LogUniform && p.min <= 0.0 {
-            return Err(bad(
-                "min",
-                format!("{}", p.min),
-                "a log_uniform prior needs min > 0".into(),
-            ));
+            return Err(bad("min", fmt_num(p.min), "a log_uniform prior needs min > 0".into()));
         }
-        for x in [p.min, p.max] {
-            load_rules(config, &[format!("{}={x}", p.path)]).map_err(|e| {
-                bad(
-                    "min",
-                    format!("{x}"),
-                    format!("the config is invalid at this bound: {e}"),
-                )
-            })?;
+        for (field, x) in [("min", p.min), ("max", p.max)] {
+            load_rules(config, &[format!("{}={}", p.path, fmt_num(x))])
+                .map_err(|e| bad(field, fmt_num(x), format!("the config is invalid at this bound: {e}")))?;
         }
         out.push(FreeParam {
             path: p.path,
@@ -181,11 +174,13 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
     })?;
     let tree = parse_tree(config)?;
     let mut out = Vec::new();
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().trim_start_matches('"').starts_with(key))
+            .map_or(1, |i| i + 1)
+    };
     for (key, value) in &table {
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().trim_start_matches('"').starts_with(key.as_str()))
-            .map_or(1, |i| i + 1);
+        let line = line_of(key);
         let bad = |message: String| InputError::Field {
             file: file.into(),
             line,
@@ -203,8 +198,42 @@ pub fn parse_params_overlay(file: &str, text: &str, config: &ConfigSource) -> Re
             _ => return Err(bad("a parameter value must be a number, boolean or string".into())),
         }
     }
-    load_rules(config, &out)?;
+    if let Err(all) = load_rules(config, &out) {
+        // Blame the first entry that is wrong on its own, else the file.
+        for ((key, value), kv) in table.iter().zip(&out) {
+            if let Err(e) = load_rules(config, std::slice::from_ref(kv)) {
+                return Err(InputError::Field {
+                    file: file.into(),
+                    line: line_of(key),
+                    field: key.clone(),
+                    value: value.to_string(),
+                    message: format!(
+                        "the config {} is invalid with this value: {}",
+                        config.file,
+                        e.without_file()
+                    ),
+                });
+            }
+        }
+        return Err(InputError::File {
+            file: file.into(),
+            message: format!("with these parameters the config is invalid: {all}"),
+        });
+    }
     Ok(out)
+}
+
+/// The 1-based line of each data row of a CSV text (after the header).
+fn reader_lines(text: &str) -> Vec<usize> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            r.ok()
+                .and_then(|r| r.position().map(|p| p.line() as usize))
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 /// Renders a parameter overlay with a comment header.
@@ -238,6 +267,15 @@ pub fn parse_posterior(
     }
     let mut params = Vec::new();
     for path in &names[3..] {
+        if params.iter().any(|p: &FreeParam| p.path == *path) {
+            return Err(InputError::Field {
+                file: file.into(),
+                line: 1,
+                field: path.to_string(),
+                value: path.to_string(),
+                message: "column named twice".into(),
+            });
+        }
         let v = get_path(&tree, path)
             .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
             .ok_or_else(|| InputError::Field {
@@ -272,13 +310,13 @@ pub fn parse_posterior(
             let s = row.get(i).unwrap_or("").trim();
             s.parse::<f64>()
                 .ok()
-                .filter(|x| !x.is_nan())
+                .filter(|x| x.is_finite())
                 .ok_or_else(|| InputError::Field {
                     file: file.into(),
                     line,
                     field: names[i].to_string(),
                     value: s.to_string(),
-                    message: "must be a number".into(),
+                    message: "must be a finite number".into(),
                 })
         };
         let w = num(1)?;
@@ -292,7 +330,20 @@ pub fn parse_posterior(
             });
         }
         post.weights.push(w);
-        post.distances.push(num(2)?);
+        // A distance may be infinite (a candidate whose run failed).
+        let d = row.get(2).unwrap_or("").trim();
+        post.distances.push(
+            d.parse::<f64>()
+                .ok()
+                .filter(|x| !x.is_nan())
+                .ok_or_else(|| InputError::Field {
+                    file: file.into(),
+                    line,
+                    field: "distance".into(),
+                    value: d.to_string(),
+                    message: "must be a number".into(),
+                })?,
+        );
         post.particles
             .push((3..names.len()).map(num).collect::<Result<_, _>>()?);
     }
@@ -302,12 +353,39 @@ pub fn parse_posterior(
             message: "no particles with positive weight".into(),
         });
     }
+    // Each parameter at its smallest and largest value (alone), then the
+    // first particle whole: a value the config cannot take blames this
+    // file's line and column.
+    let lines: Vec<usize> = reader_lines(text);
+    for (j, p) in params.iter().enumerate() {
+        let column = post.particles.iter().map(|x| x[j]).enumerate();
+        let lo = column.clone().min_by(|a, b| a.1.total_cmp(&b.1));
+        let hi = column.max_by(|a, b| a.1.total_cmp(&b.1));
+        for (i, x) in lo.into_iter().chain(hi) {
+            if let Err(e) = crate::load::load_rules(config, &[p.override_for(x)]) {
+                return Err(InputError::Field {
+                    file: file.into(),
+                    line: lines.get(i).copied().unwrap_or(0),
+                    field: p.path.clone(),
+                    value: fmt_num(x),
+                    message: format!(
+                        "the config {} is invalid with this value: {}",
+                        config.file,
+                        e.without_file()
+                    ),
+                });
+            }
+        }
+    }
     let overrides: Vec<String> = params
         .iter()
         .zip(&post.particles[0])
         .map(|(p, &x)| p.override_for(x))
         .collect();
-    crate::load::load_rules(config, &overrides)?;
+    crate::load::load_rules(config, &overrides).map_err(|e| InputError::File {
+        file: file.into(),
+        message: format!("with the first particle's parameters the config is invalid: {e}"),
+    })?;
     Ok((params, post))
 }
 

@@ -5,7 +5,7 @@
 //! `value`, `se` (standard error, > 0, same unit as value); optional
 //! `weight` (default 1), `figure`, `source_title`, `source_url`, `note`.
 
-use crate::calendar::YearMonth;
+use crate::calendar::{MAX_YEAR, MIN_YEAR, YearMonth};
 use crate::error::InputError;
 use crate::rules::Rules;
 use crate::series::{Grain, SeriesId};
@@ -72,6 +72,12 @@ pub fn parse_targets(file: &str, text: &str, rules: &Rules) -> Result<Vec<Target
         let year: i32 = get("year")
             .parse()
             .map_err(|_| bad("year", "must be a calendar year".into()))?;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(bad(
+                "year",
+                format!("year {year} is out of range {MIN_YEAR}-{MAX_YEAR}"),
+            ));
+        }
         let month: u32 = match get("month").as_str() {
             "" => 9,
             m => m
@@ -139,6 +145,12 @@ pub fn parse_targets(file: &str, text: &str, rules: &Rules) -> Result<Vec<Target
         return Err(InputError::File {
             file: file.into(),
             message: "no targets".into(),
+        });
+    }
+    if out.iter().all(|t| t.weight == 0.0) {
+        return Err(InputError::File {
+            file: file.into(),
+            message: "every target has weight 0: nothing would be fitted (give some a positive weight)".into(),
         });
     }
     Ok(out)

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use careersim::calendar::YearMonth;
 use careersim::calibration::abc::{AbcSettings, abc_smc};
 use careersim::calibration::evaluate::Evaluator;
 use careersim::calibration::fit::{self, Comparison};
@@ -17,7 +16,9 @@ use careersim::calibration::{
 };
 use careersim::load_rules;
 
-use super::{Progress, base_overrides, destination, read_text, source, threads};
+use careersim::limits::{MAX_BUDGET, MAX_GENERATIONS, MAX_PARTICLES, MAX_REPLICATES, run_bytes};
+
+use super::{Progress, base_overrides, check_memory, count_arg, date_arg, destination, read_text, source, threads};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -73,6 +74,11 @@ pub struct CalibrateArgs {
     /// Replace a careersim result directory even if other files were put in it.
     #[arg(long)]
     force: bool,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -119,6 +125,11 @@ pub struct HindcastArgs {
     /// Replace a careersim result directory even if other files were put in it.
     #[arg(long)]
     force: bool,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -224,6 +235,20 @@ fn posterior_csv(free: &[FreeParam], p: &Posterior) -> String {
 
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let n_threads = threads(args.threads)?;
+    count_arg("--particles", args.particles as u64, MAX_PARTICLES)?;
+    count_arg("--budget", args.budget, MAX_BUDGET)?;
+    count_arg("--fit-replicates", args.fit_replicates as u64, MAX_REPLICATES)?;
+    if args.generations as u64 > MAX_GENERATIONS {
+        bail!("--generations {}: must be at most {MAX_GENERATIONS}", args.generations);
+    }
+    if matches!(args.method, Method::AbcSmc) && (args.particles as u64) > args.budget {
+        bail!(
+            "--particles {} exceeds --budget {}: the prior sample alone needs one run per particle",
+            args.particles,
+            args.budget
+        );
+    }
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(n_threads);
     let src = source(&args.config)?;
     let base = base_overrides(&src, &args.params, &args.set)?;
@@ -231,9 +256,20 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let targets_file = args.targets.display().to_string();
     let targets = parse_targets(&targets_file, &read_text(&args.targets)?, &rules)?;
     let free = parse_free(&args.free.display().to_string(), &read_text(&args.free)?, &src)?;
-    if !(args.scale.is_finite() && args.scale >= 1.0) {
-        bail!("--scale {}: must be a number >= 1", args.scale);
-    }
+    // The fit table runs at full scale, one run per thread at once; a free
+    // parameter at its upper bound may enlarge a run (an intake, say).
+    let one_run = free
+        .iter()
+        .filter_map(|p| {
+            let mut o = base.clone();
+            o.push(p.override_for(p.max));
+            load_rules(&src, &o).ok().map(|r| run_bytes(&r, None))
+        })
+        .fold(run_bytes(&rules, None), u64::max);
+    check_memory(
+        one_run.saturating_mul(n_threads.min(args.fit_replicates) as u64),
+        args.max_memory.as_deref(),
+    )?;
     let ev = Evaluator {
         config: &src,
         base: base.clone(),
@@ -286,7 +322,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         "full-scale replicates (fit table)",
     );
     let tick = || pb.inc();
-    let sims = fit::replicate(&ev, &posterior, args.fit_replicates.max(1), args.seed, 1.0, &tick)?;
+    let sims = fit::replicate(&ev, &posterior, args.fit_replicates, args.seed, 1.0, &tick)?;
     pb.finish();
     let check_seconds = t1.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);
@@ -360,9 +396,11 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 
 pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let n_threads = threads(args.threads)?;
+    count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(n_threads);
-    let from = YearMonth::parse(&args.from).with_context(|| format!("--from {}: expected YYYY-MM", args.from))?;
-    let until = YearMonth::parse(&args.until).with_context(|| format!("--until {}: expected YYYY-MM", args.until))?;
+    let from = date_arg("--from", &args.from)?;
+    let until = date_arg("--until", &args.until)?;
     if until < from {
         bail!("--until {until} is before --from {from}");
     }
@@ -372,6 +410,25 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let months = rules.start.months_until(until);
     if months < 1 {
         bail!("--until {until} must be after the model start {}", rules.start);
+    }
+    if months > careersim::limits::MAX_MONTHS as i64 {
+        bail!(
+            "--until {until}: {months} months after the model start {}; at most {}",
+            rules.start,
+            careersim::limits::MAX_MONTHS
+        );
+    }
+    {
+        let mut o = base.clone();
+        o.push(format!("model.months={months}"));
+        if args.scale != 1.0 {
+            o.push(format!("model.population_scale={}", args.scale));
+        }
+        let r = load_rules(&src, &o)?;
+        check_memory(
+            run_bytes(&r, None).saturating_mul(n_threads.min(args.replicates) as u64),
+            args.max_memory.as_deref(),
+        )?;
     }
     let observed_file = args.observed.display().to_string();
     let all = parse_targets(&observed_file, &read_text(&args.observed)?, &rules)?;
@@ -413,7 +470,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     )?;
     let pb = Progress::new(args.quiet, args.replicates as u64, "replicates");
     let tick = || pb.inc();
-    let sims = fit::replicate(&ev, &point, args.replicates.max(1), args.seed, args.scale, &tick)?;
+    let sims = fit::replicate(&ev, &point, args.replicates, args.seed, args.scale, &tick)?;
     pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
     let comps = fit::compare(&targets, &sims);

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use careersim::calendar::YearMonth;
 use careersim::calibration::parse_posterior;
 use careersim::ensemble::{EnsembleSpec, Row, reported_series, run_ensemble, tables};
 use careersim::scenario::{Scenario, baseline_rules, parse_scenario};
 
-use super::{Progress, destination, parameters, read_text, report};
+use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
+
+use super::{Progress, check_memory, count_arg, date_arg, destination, parameters, read_text, report};
 
 #[derive(clap::Args)]
 pub struct ScenariosArgs {
@@ -62,6 +63,11 @@ pub struct ScenariosArgs {
     /// --params or --posterior is given).
     #[arg(long)]
     uncalibrated: bool,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -93,10 +99,10 @@ fn rows_csv(rows: &[Row]) -> String {
 
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let threads = super::threads(args.threads)?;
+    count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
+    count_arg("--draws", args.draws as u64, MAX_REPLICATES)?;
+    super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(threads);
-    if args.replicates == 0 {
-        bail!("--replicates must be at least 1");
-    }
     let src = if args.baseline == "england" {
         careersim::load::baseline_source()
     } else {
@@ -119,17 +125,23 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     }
     let rules0 = careersim::load_rules(&src, &base)?;
     let until = match &args.until {
-        Some(u) => YearMonth::parse(u).with_context(|| format!("--until {u}: expected YYYY-MM"))?,
+        Some(u) => date_arg("--until", u)?,
         None => rules0.start.plus(rules0.months),
     };
     let months = rules0.start.months_until(until);
     if months < 1 {
         bail!("--until {until} must be after the model start {}", rules0.start);
     }
+    if months > MAX_MONTHS as i64 {
+        bail!(
+            "--until {until}: {months} months after the model start {}; at most {MAX_MONTHS}",
+            rules0.start
+        );
+    }
     let months = months as u32;
     let branch = match &args.branch_at {
         Some(b) => {
-            let at = YearMonth::parse(b).with_context(|| format!("--branch-at {b}: expected YYYY-MM"))?;
+            let at = date_arg("--branch-at", b)?;
             let m = rules0.start.months_until(at);
             if m < 1 || m > months as i64 {
                 bail!(
@@ -145,7 +157,14 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     for p in &args.scenarios {
         let s = parse_scenario(&p.display().to_string(), &read_text(p)?, &src, &base)?;
         if scenarios.iter().any(|x| x.name == s.name) {
-            bail!("{}: scenario name `{}` is used twice", p.display(), s.name);
+            bail!("{}: scenario name `{}` is used twice", p.display(), clip(&s.name));
+        }
+        if let Some(late) = s.levers.iter().map(|l| l.from).find(|&f| f > until) {
+            bail!(
+                "{}: a lever starts {late}, after the last simulated month {until} (--until, or the config's \
+                 horizon): it would change nothing; start it earlier or run longer with --until",
+                p.display()
+            );
         }
         if let (Some(first), Some(b)) = (s.first_change(), branch) {
             let at = rules0.start.plus(b + 1);
@@ -170,9 +189,25 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         seed: args.seed,
         months,
         branch,
-        posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws.max(1))),
+        posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws)),
     };
     let rules = baseline_rules(&src, &base, months)?;
+    // One run's memory: the largest of the baseline and each scenario with
+    // all its levers in force; runs held at once: one per thread.
+    let tree = careersim::scenario::base_tree(&src, &base)?;
+    let one_run = spec
+        .scenarios
+        .iter()
+        .filter_map(|s| {
+            let last = s.levers.iter().map(|l| l.from).max()?;
+            let mut o = base.clone();
+            o.push(format!("model.months={months}"));
+            o.extend(s.overrides_at(last, &tree));
+            careersim::load_rules(&src, &o).ok().map(|r| run_bytes(&r, None))
+        })
+        .fold(run_bytes(&rules, None), u64::max);
+    let concurrent = threads.min(args.replicates.saturating_mul(args.draws)).max(1) as u64;
+    check_memory(one_run.saturating_mul(concurrent), args.max_memory.as_deref())?;
     let series = reported_series(&rules);
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
