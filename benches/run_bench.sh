@@ -22,7 +22,11 @@ for n in 100000 1000000 10000000; do
     done
   done
 done
-ENGLAND=$( { /usr/bin/time -f "%e" ./target/release/careersim run --threads 2 --quiet --out /tmp/careersim-bench-england >/dev/null; } 2>&1 | tail -1)
+# A fresh output path each time (careersim never replaces a directory it
+# cannot recognise as its own result).
+ENGDIR=$(mktemp -d)
+ENGLAND=$( { /usr/bin/time -f "%e" ./target/release/careersim run --threads 2 --quiet --out "$ENGDIR/england" >/dev/null; } 2>&1 | tail -1)
+rm -rf "$ENGDIR"
 mv "$RUNS.tmp" "$RUNS"
 python3 - "$RUNS" "$ENGLAND" "$REPEATS" > "$OUT/README.md.tmp" <<'PY'
 import json, sys, statistics, subprocess
