@@ -158,6 +158,23 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("establishment", "group with an establishment"),
 ];
 
+/// Splits a series name into its measure (the longest measure of
+/// [`VOCABULARY`] that prefixes it), scope and optional `@region`, as
+/// [`SeriesId::parse`] reads it: `rate.leaver.gp@london` gives
+/// (`rate.leaver`, `gp`, `Some("london")`). `None` if no measure prefixes
+/// the name. The parts are not checked against a config.
+pub fn split_name(full: &str) -> Option<(&'static str, &str, Option<&str>)> {
+    let (name, region) = match full.split_once('@') {
+        Some((n, r)) => (n, Some(r)),
+        None => (full, None),
+    };
+    let (measure, scope) = VOCABULARY
+        .iter()
+        .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
+        .max_by_key(|(f, _)| f.len())?;
+    Some((measure, scope, region))
+}
+
 /// A parsed series name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesId {
@@ -186,17 +203,13 @@ impl SeriesId {
             ),
             None => (full, None),
         };
-        let (family, arg) = VOCABULARY
-            .iter()
-            .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
-            .max_by_key(|(f, _)| f.len())
-            .ok_or_else(|| {
-                let known: Vec<&str> = VOCABULARY.iter().map(|v| v.0).collect();
-                format!(
-                    "unknown series; a series is <measure>.<scope> with measure one of {}",
-                    known.join(", ")
-                )
-            })?;
+        let (family, arg, _) = split_name(name).ok_or_else(|| {
+            let known: Vec<&str> = VOCABULARY.iter().map(|v| v.0).collect();
+            format!(
+                "unknown series; a series is <measure>.<scope> with measure one of {}",
+                known.join(", ")
+            )
+        })?;
         let scope = || {
             Scope::parse(rules, arg).ok_or_else(|| {
                 format!("unknown scope `{arg}` (all, in_training, a group, <group>_in_training or a grade)")
@@ -274,6 +287,11 @@ impl SeriesId {
             measure,
             region,
         })
+    }
+
+    /// Measure, scope and region of the name (see [`split_name`]).
+    pub fn parts(&self) -> (&'static str, &str, Option<&str>) {
+        split_name(&self.name).unwrap_or(("", self.name.as_str(), None))
     }
 
     /// The family of a series, for error summaries: the name without its scope.
@@ -557,6 +575,15 @@ mod tests {
         assert!(e.contains("unknown series"), "{e}");
         let id = SeriesId::parse(&rules, &format!("rate.leaver.{grp}")).unwrap();
         assert_eq!(id.family(), "rate.leaver");
+        let id = SeriesId::parse(&rules, &format!("share.ltft.{grp}@{}", rules.regions[0])).unwrap();
+        assert_eq!(
+            id.parts(),
+            ("share.ltft", grp.as_str(), Some(rules.regions[0].as_str()))
+        );
+        assert_eq!(
+            split_name("count.unfilled_posts.all"),
+            Some(("count.unfilled_posts", "all", None))
+        );
         assert!(!id.is_extensive());
     }
 }
