@@ -218,7 +218,7 @@ fn run(args: RunArgs) -> Result<()> {
         config_file: src.file.clone(),
         overrides,
     };
-    let files = run_files(&rules, &history, &manifest);
+    let files = cli::report::with_run_report(&rules, &history, run_files(&rules, &history, &manifest))?;
     write_dir_atomically(&out, &files).with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);
     Ok(())
