@@ -135,13 +135,20 @@ fn show(unit: Unit, x: f64, diff: bool) -> String {
     }
 }
 
-/// The axis caption of a unit.
-fn unit_desc(unit: Unit, diff: bool) -> &'static str {
-    match (unit, diff) {
-        (Unit::Count, _) => "",
-        (Unit::Share, false) => "%",
-        (Unit::Share, true) => "percentage points",
-        (Unit::Months, _) => "months",
+/// The unit of a series' values in words, for axis captions; `diff`: of
+/// a difference (shares and rates in percentage points).
+fn unit_word(name: &str, diff: bool) -> &'static str {
+    let measure = split_name(name).map_or("", |p| p.0);
+    match measure {
+        "headcount" => "headcount",
+        "fte" | "vacancies" | "establishment" => "FTE",
+        "count.leavers" | "count.joiners" | "count.intl_joiners" | "count.pause_returns" => "people a year",
+        "count.ccts" => "CCTs a year",
+        "count.acceptances" | "count.unfilled_posts" => "posts a year",
+        "count.starts" => "starts a year",
+        "time_to_cct" => "months",
+        _ if diff => "percentage points",
+        _ => "%",
     }
 }
 
@@ -417,7 +424,7 @@ struct Line {
 fn time_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-    (unit, diff): (Unit, bool),
+    (unit, diff, word): (Unit, bool, &str),
     lines: &[Line],
     marks: &[(f64, String)],
 ) -> Result<()>
@@ -459,11 +466,10 @@ where
     let pad = ((hi - lo) * 0.06).max(if hi.abs() > 0.0 { hi.abs() * 0.01 } else { 1.0 });
     let (ylo, yhi) = (if lo == 0.0 && !diff { 0.0 } else { lo - pad }, hi + pad);
     let (plot, legend) = area.split_horizontally(PLOT_W);
-    let y_desc = match (unit, diff) {
-        (Unit::Count, true) => "difference from baseline".to_string(),
-        (u, true) => format!("difference from baseline ({})", unit_desc(u, true)),
-        (Unit::Count, false) => String::new(),
-        (u, false) => unit_desc(u, false).to_string(),
+    let y_desc = if diff {
+        format!("difference from baseline ({word})")
+    } else {
+        word.to_string()
     };
     let mut chart = ChartBuilder::on(&plot)
         .margin(10)
@@ -492,7 +498,8 @@ where
             )))
             .map_err(err)?;
     }
-    for (x, text) in marks.iter().filter(|m| m.0 >= x0 && m.0 <= x1) {
+    // Labels stacked downwards, so marks close together stay readable.
+    for (k, (x, text)) in marks.iter().filter(|m| m.0 >= x0 && m.0 <= x1).enumerate() {
         chart
             .draw_series(std::iter::once(DashedPathElement::new(
                 vec![(*x, ylo), (*x, yhi)],
@@ -505,9 +512,9 @@ where
         // Right of the mark, unless too close to the plot's right edge.
         let right_room = PLOT_W as i32 - 30 - px;
         let pos = if right_room > 130 {
-            (px + 4, py + 4, HPos::Left)
+            (px + 4, py + 4 + 16 * k as i32, HPos::Left)
         } else {
-            (px - 4, py + 4, HPos::Right)
+            (px - 4, py + 4 + 16 * k as i32, HPos::Right)
         };
         root.draw(&Text::new(
             text.clone(),
@@ -600,7 +607,12 @@ struct Bar {
 /// of its levers, lighter, and the end, darker) with 5-95% whiskers. Laid
 /// out on a continuous axis with one band per scenario, so any number of
 /// scenarios (one included) draws.
-fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, unit: Unit, rows: &[Bar]) -> Result<()>
+fn bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    (unit, word): (Unit, &str),
+    rows: &[Bar],
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -622,13 +634,7 @@ where
     let lo = vals.iter().copied().fold(0.0, f64::min);
     let hi = vals.iter().copied().fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.08).max(1e-6);
-    let x_desc = match unit {
-        Unit::Count => "difference from baseline (bar: mean; line: 5-95% over paired replicates)".to_string(),
-        u => format!(
-            "difference from baseline, {} (bar: mean; line: 5-95%)",
-            unit_desc(u, true)
-        ),
-    };
+    let x_desc = format!("difference from baseline, {word} (bar: mean; line: 5-95% over paired replicates)");
     let span = hi - lo + 2.0 * pad;
     let mut chart = ChartBuilder::on(&area)
         .margin(12)
@@ -660,8 +666,8 @@ where
         let mine: Vec<&Bar> = rows.iter().filter(|r| r.scenario == *s).collect();
         let (px, py) = chart.backend_coord(&(lo - pad, top - 0.5));
         root.draw(&Text::new(
-            cut(s, 30),
-            (px - 8, py),
+            cut(s, 24),
+            (px - 66, py),
             ("sans-serif", 14)
                 .into_font()
                 .color(&BLACK)
@@ -695,11 +701,11 @@ where
             let (tx, ty) = chart.backend_coord(&(lo - pad, ym));
             root.draw(&Text::new(
                 b.date.to_string(),
-                (tx + 4, ty),
+                (tx - 6, ty),
                 ("sans-serif", 12)
                     .into_font()
                     .color(&RGBColor(80, 80, 80))
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(err)?;
         }
@@ -979,9 +985,10 @@ pub fn render(
             }
         }
         let title = format!("{}: difference from baseline", label(name));
+        let word = unit_word(name, true);
         let file = format!("diff_{}", name.replace(['.', '@'], "_"));
-        files.extend(both(&file, &|r| bars(r, &title, unit, &rows), &|r| {
-            bars(r, &title, unit, &rows)
+        files.extend(both(&file, &|r| bars(r, &title, (unit, word), &rows), &|r| {
+            bars(r, &title, (unit, word), &rows)
         })?);
         bar_plots.push((file, title));
     }
@@ -1011,7 +1018,7 @@ pub fn render(
             .collect();
         let title = format!("{}: difference by year (mean, 5-95%)", label(kpi));
         let file = format!("trend_{}", kpi.replace(['.', '@'], "_"));
-        let what = (Unit::Months, true);
+        let what = (Unit::Months, true, "months");
         files.extend(both(&file, &|r| time_chart(r, &title, what, &lines, &marks), &|r| {
             time_chart(r, &title, what, &lines, &marks)
         })?);
@@ -1039,7 +1046,7 @@ pub fn render(
                 .collect();
             let title = format!("{} by scenario (mean, 5-95%)", label(&name));
             let file = format!("fan_{m}_{}", g.name);
-            let what = (Unit::Count, false);
+            let what = (Unit::Count, false, unit_word(&name, false));
             files.extend(both(&file, &|r| time_chart(r, &title, what, &lines, &marks), &|r| {
                 time_chart(r, &title, what, &lines, &marks)
             })?);
@@ -1061,7 +1068,7 @@ pub fn render(
             p.2
         )),
     );
-    h.push_str("<h2>Scenarios</h2>\n<table><tr><th>scenario</th><th>question</th><th>policy and levers</th></tr>\n");
+    h.push_str("<h2>Scenarios</h2>\n<table><tr><th>scenario</th><th class=\"text\">question</th><th class=\"text\">policy and levers</th></tr>\n");
     for s in &spec.scenarios {
         let levers: Vec<String> = s
             .levers
@@ -1087,7 +1094,7 @@ pub fn render(
             String::new()
         }
     );
-    h.push_str("<table class=\"effects\"><tr><th rowspan=\"2\">series</th><th rowspan=\"2\">baseline<br>");
+    h.push_str("<div class=\"scroll\"><table class=\"effects\"><tr><th rowspan=\"2\">series</th><th rowspan=\"2\">baseline<br>");
     let _ = write!(h, "{last}</th>");
     for s in others {
         let _ = write!(h, "<th colspan=\"2\">{}</th>", html_escape(&s.name));
@@ -1135,8 +1142,8 @@ pub fn render(
                                 h,
                                 "<td>{} <small>[{}, {}]</small></td>",
                                 show(unit, r.stats.mean, true),
-                                show(unit, r.stats.q05, true),
-                                show(unit, r.stats.q95, true)
+                                show(unit, r.stats.q05, true).trim_end_matches(" pp"),
+                                show(unit, r.stats.q95, true).trim_end_matches(" pp")
                             );
                         }
                         None => h.push_str("<td></td>"),
@@ -1146,7 +1153,7 @@ pub fn render(
             h.push_str("</tr>\n");
         }
     }
-    h.push_str("</table>\n");
+    h.push_str("</table></div>\n");
     if spec.posterior.is_some() {
         h.push_str("<h2>Monte-Carlo and parameter uncertainty at the end</h2>\n<p>Standard deviations over runs: within parameter draws (Monte-Carlo) and between draw means (parameter).</p>\n<table><tr><th>scenario</th><th>series</th><th>mean</th><th>5-95%</th><th>SD Monte-Carlo</th><th>SD parameter</th></tr>\n");
         for r in summary.iter().filter(|r| r.date == last) {
@@ -1208,7 +1215,7 @@ pub fn render(
     Ok(files)
 }
 
-const CSS: &str = "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;line-height:1.4;color:#222}table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}td:first-child,th:first-child,td.text{text-align:left}tr.group th{text-align:left;background:#f0f0f0}td small{color:#666}.effects small{white-space:nowrap}img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:small}code{background:#f4f4f4}";
+const CSS: &str = "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.4;color:#222}table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}th{text-align:center}td:first-child,th:first-child,td.text,th.text{text-align:left}tr.group th{text-align:left;background:#f0f0f0}td small{color:#666}.effects{font-size:0.9em}.effects small{white-space:nowrap}.scroll{overflow-x:auto}th span{white-space:nowrap}img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:small}code{background:#f4f4f4}";
 
 // ---------------------------------------------------------------- run report
 
@@ -1409,40 +1416,45 @@ pub fn run_report_files(
 
     // Charts: one line per group.
     let mut plots = Vec::new();
-    let charts: [(&str, &str, &str, Unit); 6] = [
+    let charts: [(&str, &str, &str, Unit, &str); 6] = [
         (
             "headcount",
             "headcount in NHS employment by staff group",
             "headcount",
             Unit::Count,
+            "headcount",
         ),
-        ("fte", "FTE in post by staff group", "fte", Unit::Count),
+        ("fte", "FTE in post by staff group", "fte", Unit::Count, "FTE"),
         (
             "share.ltft",
             "LTFT share of trainees by staff group",
             "ltft_share",
             Unit::Share,
+            "% of trainees",
         ),
         (
             "rate.leaver",
             "leaver rate by staff group (the twelve months to each month)",
             "leaver_rate",
             Unit::Share,
+            "% of staff a year",
         ),
         (
             "vacancies",
             "vacancies by staff group (FTE short of the funded establishment)",
             "vacancies",
             Unit::Count,
+            "FTE",
         ),
         (
             "rate.vacancy",
             "vacancy rate by staff group",
             "vacancy_rate",
             Unit::Share,
+            "% of funded FTE",
         ),
     ];
-    for (measure, title, file, unit) in charts {
+    for (measure, title, file, unit, word) in charts {
         let mut lines: Vec<Line> = rules
             .groups
             .iter()
@@ -1476,7 +1488,7 @@ pub fn run_report_files(
         if lines.is_empty() {
             continue;
         }
-        let what = (unit, false);
+        let what = (unit, false, word);
         files.extend(both(file, &|r| time_chart(r, title, what, &lines, &[]), &|r| {
             time_chart(r, title, what, &lines, &[])
         })?);
@@ -1508,6 +1520,9 @@ pub fn run_report_files(
                 serde_json::Value::Number(n) if k.ends_with("seconds") => {
                     format!("{:.1}", n.as_f64().unwrap_or(f64::NAN))
                 }
+                serde_json::Value::Number(n) if !k.contains("seed") && n.as_u64().is_some_and(|x| x >= 10_000) => {
+                    thousands(n.as_f64().unwrap_or(f64::NAN), 0)
+                }
                 other => other.to_string(),
             };
             let _ = writeln!(
@@ -1522,7 +1537,7 @@ pub fn run_report_files(
     let d0 = rules.start;
     let _ = write!(
         s,
-        "<h2>By staff group</h2>\n<table><tr><th>group</th><th>headcount<br>{d0}</th><th>headcount<br>{end}</th><th>FTE<br>{d0}</th><th>FTE<br>{end}</th><th>LTFT share of trainees<br>{end}</th><th>leavers<br>year to {end}</th><th>leaver rate<br>year to {end}</th><th>vacancies (FTE)<br>{end}</th><th>vacancy rate<br>{end}</th></tr>\n"
+        "<h2>By staff group</h2>\n<table><tr><th>group</th><th>headcount<br><span>{d0}</span></th><th>headcount<br><span>{end}</span></th><th>FTE<br><span>{d0}</span></th><th>FTE<br><span>{end}</span></th><th>LTFT share of trainees<br><span>{end}</span></th><th>leavers<br><span>year to {end}</span></th><th>leaver rate<br><span>year to {end}</span></th><th>vacancies (FTE)<br><span>{end}</span></th><th>vacancy rate<br><span>{end}</span></th></tr>\n"
     );
     for g in &rules.groups {
         let v = |m: &str, month: u32, unit: Unit| {
