@@ -1830,6 +1830,39 @@ mod tests {
         }
     }
 
+    /// The checked-in examples (README, "Cookbook"): every SVG is sane and
+    /// every link of every report.html names a file that is checked in
+    /// (runs.csv is git-ignored, so it must not be linked).
+    #[test]
+    fn checked_in_examples_have_sane_svgs_and_no_dead_links() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/examples");
+        let mut reports = 0;
+        for dir in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
+            if !dir.join("report.html").exists() {
+                continue;
+            }
+            reports += 1;
+            for svg in std::fs::read_dir(dir.join("plots")).unwrap().map(|e| e.unwrap().path()) {
+                if svg.extension().is_some_and(|e| e == "svg") {
+                    assert_svg_sane(&svg.display().to_string(), &std::fs::read_to_string(&svg).unwrap());
+                }
+            }
+            let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+            for link in html.split("href=\"").skip(1).map(|p| p.split('"').next().unwrap()) {
+                assert!(link != "runs.csv", "{}: links the git-ignored runs.csv", dir.display());
+                assert!(
+                    dir.join(link).exists(),
+                    "{}: {link} is linked but missing",
+                    dir.display()
+                );
+            }
+            for src in html.split("src=\"").skip(1).map(|p| p.split('"').next().unwrap()) {
+                assert!(dir.join(src).exists(), "{}: {src} is shown but missing", dir.display());
+            }
+        }
+        assert!(reports >= 9, "{reports} example reports");
+    }
+
     #[test]
     fn values_are_rounded_to_what_they_mean() {
         assert_eq!(csv_value(Unit::Count, -38137.39999999998), "-38137");
