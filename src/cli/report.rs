@@ -161,7 +161,8 @@ pub fn label(name: &str) -> String {
     let who = match scope {
         "all" => "all staff".to_string(),
         "in_training" => "trainees".to_string(),
-        s => s.replace('_', " "),
+        // Scopes as the series names spell them (`pa_aa`, `gp_training`).
+        s => s.to_string(),
     };
     let l = match measure {
         "headcount" => format!("{who}: headcount in NHS employment"),
@@ -1087,7 +1088,7 @@ pub fn render(
     h.push_str("</table>\n<h2>Effects: difference from baseline</h2>\n");
     let _ = writeln!(
         h,
-        "<p>Mean difference from the baseline and [5-95%], a year after each scenario's first lever and at the end ({last}); the baseline's level at the end for scale. {}</p>",
+        "<p>Mean difference from the baseline and [5-95%], at the first yearly date a full year after each scenario's first lever starts (‘first year’) and at the end ({last}); the baseline's level at the end for scale. {}</p>",
         if zero_rows > 0 {
             format!("{zero_rows} key series that are exactly zero in every scenario are left out.")
         } else {
@@ -1155,7 +1156,7 @@ pub fn render(
     }
     h.push_str("</table></div>\n");
     if spec.posterior.is_some() {
-        h.push_str("<h2>Monte-Carlo and parameter uncertainty at the end</h2>\n<p>Standard deviations over runs: within parameter draws (Monte-Carlo) and between draw means (parameter).</p>\n<table><tr><th>scenario</th><th>series</th><th>mean</th><th>5-95%</th><th>SD Monte-Carlo</th><th>SD parameter</th></tr>\n");
+        h.push_str("<h2>Monte-Carlo and parameter uncertainty at the end</h2>\n<p>Standard deviations over runs: within parameter draws (Monte-Carlo) and between draw means (parameter).</p>\n<table><tr><th>scenario</th><th class=\"text\">series</th><th>mean</th><th>5-95%</th><th>SD Monte-Carlo</th><th>SD parameter</th></tr>\n");
         for r in summary.iter().filter(|r| r.date == last) {
             let is_group_fte = split_name(&r.series)
                 .is_some_and(|(m, s, reg)| m == "fte" && reg.is_none() && rules.group_index(s).is_some());
@@ -1164,7 +1165,7 @@ pub fn render(
             }
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
                 html_escape(&r.scenario),
                 html_escape(&label(&r.series)),
                 thousands(r.stats.mean, 0),
@@ -1881,5 +1882,6 @@ mod tests {
         assert_eq!(show(Unit::Months, -0.04, true), "0.0");
         assert_eq!(label("rate.leaver.nurse"), "nurse: leaver rate (a year)");
         assert_eq!(label("fte.gp@london"), "gp: FTE in post, london");
+        assert_eq!(label("fte.pa_aa@north_west"), "pa_aa: FTE in post, north west");
     }
 }
