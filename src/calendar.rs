@@ -51,6 +51,34 @@ impl YearMonth {
         }
     }
 
+    /// The last day of the month (28-31).
+    pub fn last_day(self) -> u32 {
+        match self.month {
+            2 if self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    /// The month's last day as an ISO date, `2025-03-31`: the date of a
+    /// month-end stock and of a flow over the period that ends with it.
+    pub fn month_end(self) -> String {
+        format!("{self}-{:02}", self.last_day())
+    }
+
+    /// Days from 1970-01-01 to the month's last day (Arrow/Parquet `date32`).
+    pub fn month_end_epoch_days(self) -> i32 {
+        // Days from civil (H. Hinnant), for the proleptic Gregorian calendar.
+        let (m, d) = (self.month as i64, self.last_day() as i64);
+        let y = self.year as i64 - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (era * 146_097 + doe - 719_468) as i32
+    }
+
     /// Months from `self` to `later` (negative if `later` is earlier).
     pub fn months_until(self, later: YearMonth) -> i64 {
         (later.year as i64 * 12 + later.month as i64) - (self.year as i64 * 12 + self.month as i64)
@@ -73,6 +101,12 @@ mod tests {
         assert_eq!(s.plus(4).to_string(), "2016-01");
         assert_eq!(s.plus(0), s);
         assert_eq!(s.months_until(s.plus(27)), 27);
+        assert_eq!(s.month_end(), "2015-09-30");
+        assert_eq!(YearMonth { year: 2024, month: 2 }.month_end(), "2024-02-29");
+        assert_eq!(YearMonth { year: 1900, month: 2 }.month_end(), "1900-02-28");
+        assert_eq!(YearMonth { year: 1970, month: 1 }.month_end_epoch_days(), 30);
+        assert_eq!(YearMonth { year: 2000, month: 3 }.month_end_epoch_days(), 11_047);
+        assert_eq!(YearMonth { year: 1969, month: 12 }.month_end_epoch_days(), -1);
         for bad in ["2015-13", "2015-9", "15-09", "x", "2015-00", "+015-09", "2015-+9"] {
             assert!(YearMonth::parse(bad).is_none(), "{bad}");
         }

@@ -263,7 +263,7 @@ fn run(args: RunArgs) -> Result<()> {
         parameters: params.label,
         overrides,
     };
-    let files = run_files(&rules, &history, &manifest);
+    let files = cli::report::with_run_report(&rules, &history, run_files(&rules, &history, &manifest))?;
     dest.commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);

@@ -34,7 +34,7 @@ pub struct Manifest {
 pub fn monthly_csv(rules: &Rules, h: &History) -> String {
     let mut s = String::from("month,date,group,grade,state,region,headcount,fte\n");
     for rec in &h.records {
-        let date = rules.start.plus(rec.month);
+        let date = rules.start.plus(rec.month).month_end();
         for (cell, &n) in rec.stock.iter().enumerate() {
             if n == 0 {
                 continue;
@@ -78,7 +78,7 @@ pub fn flows_csv(rules: &Rules, h: &History) -> String {
         }
     };
     for rec in h.records.iter().skip(1) {
-        let date = rules.start.plus(rec.month);
+        let date = rules.start.plus(rec.month).month_end();
         for &(key, n) in &rec.flows {
             let (from, to) = flow_cells(key);
             let (fg, a, b, c) = part(from, "none");
@@ -99,16 +99,18 @@ pub fn flows_csv(rules: &Rules, h: &History) -> String {
 /// to what they mean.
 pub fn kpis_csv(rules: &Rules, h: &History) -> String {
     let mut s = String::from("month,date,series,measure,scope,region,value\n");
-    let kpis: Vec<_> = kpi_series(rules).into_iter().map(|k| (k.parts(), k)).collect();
+    let kpis = kpi_series(rules);
     for (i, rec) in h.records.iter().enumerate() {
-        let date = rules.start.plus(rec.month);
-        for ((measure, scope, region), k) in &kpis {
+        let date = rules.start.plus(rec.month).month_end();
+        for k in &kpis {
+            let (measure, scope, region) = k.parts();
             if let Some(v) = k.value(rules, &h.records, i, Grain::Month) {
                 let _ = writeln!(
                     s,
-                    "{},{date},{},{measure},{scope},{region},{}",
+                    "{},{date},{},{measure},{scope},{},{}",
                     rec.month,
                     k.name,
+                    region.unwrap_or(""),
                     k.format_value(v)
                 );
             }

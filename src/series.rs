@@ -181,6 +181,23 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("count.pause_refused", "all"),
 ];
 
+/// Splits a series name into its measure (the longest measure of
+/// [`VOCABULARY`] that prefixes it), scope and optional `@region`, as
+/// [`SeriesId::parse`] reads it: `rate.leaver.gp@london` gives
+/// (`rate.leaver`, `gp`, `Some("london")`). `None` if no measure prefixes
+/// the name. The parts are not checked against a config.
+pub fn split_name(full: &str) -> Option<(&'static str, &str, Option<&str>)> {
+    let (name, region) = match full.split_once('@') {
+        Some((n, r)) => (n, Some(r)),
+        None => (full, None),
+    };
+    let (measure, scope) = VOCABULARY
+        .iter()
+        .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
+        .max_by_key(|(f, _)| f.len())?;
+    Some((measure, scope, region))
+}
+
 /// A parsed series name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesId {
@@ -209,17 +226,13 @@ impl SeriesId {
             ),
             None => (full, None),
         };
-        let (family, arg) = VOCABULARY
-            .iter()
-            .filter_map(|(f, _)| name.strip_prefix(f).and_then(|r| r.strip_prefix('.')).map(|a| (*f, a)))
-            .max_by_key(|(f, _)| f.len())
-            .ok_or_else(|| {
-                let known: Vec<&str> = VOCABULARY.iter().map(|v| v.0).collect();
-                format!(
-                    "unknown series; a series is <measure>.<scope> with measure one of {}",
-                    known.join(", ")
-                )
-            })?;
+        let (family, arg, _) = split_name(name).ok_or_else(|| {
+            let known: Vec<&str> = VOCABULARY.iter().map(|v| v.0).collect();
+            format!(
+                "unknown series; a series is <measure>.<scope> with measure one of {}",
+                known.join(", ")
+            )
+        })?;
         let scope = || {
             Scope::parse(rules, arg).ok_or_else(|| {
                 format!("unknown scope `{arg}` (all, in_training, a group, <group>_in_training or a grade)")
@@ -310,19 +323,9 @@ impl SeriesId {
         })
     }
 
-    /// The series as table columns: (measure, scope, region), e.g.
-    /// `fte.gp@midlands` → (`fte`, `gp`, `midlands`); a national series has
-    /// the region `england`.
-    pub fn parts(&self) -> (String, String, String) {
-        let (name, region) = self.name.split_once('@').unwrap_or((&self.name, "england"));
-        let family = VOCABULARY
-            .iter()
-            .filter(|(f, _)| name.strip_prefix(f).is_some_and(|r| r.starts_with('.')))
-            .map(|(f, _)| *f)
-            .max_by_key(|f| f.len())
-            .unwrap_or(name);
-        let scope = name.get(family.len() + 1..).unwrap_or("");
-        (family.to_string(), scope.to_string(), region.to_string())
+    /// Measure, scope and region of the name (see [`split_name`]).
+    pub fn parts(&self) -> (&'static str, &str, Option<&str>) {
+        split_name(&self.name).unwrap_or(("", self.name.as_str(), None))
     }
 
     /// A value as written in tables: counts as integers, FTE to one
@@ -690,6 +693,15 @@ mod tests {
         assert!(e.contains("unknown series"), "{e}");
         let id = SeriesId::parse(&rules, &format!("rate.leaver.{grp}")).unwrap();
         assert_eq!(id.family(), "rate.leaver");
+        let id = SeriesId::parse(&rules, &format!("share.ltft.{grp}@{}", rules.regions[0])).unwrap();
+        assert_eq!(
+            id.parts(),
+            ("share.ltft", grp.as_str(), Some(rules.regions[0].as_str()))
+        );
+        assert_eq!(
+            split_name("count.unfilled_posts.all"),
+            Some(("count.unfilled_posts", "all", None))
+        );
         assert!(!id.is_extensive());
     }
 }

@@ -57,7 +57,7 @@ fn monthly_csv_starts_with_month_zero_and_has_documented_columns() {
         ["month", "date", "group", "grade", "state", "region", "headcount", "fte"]
     );
     assert_eq!(rows[0][0], "0");
-    assert_eq!(rows[0][1], "2020-01");
+    assert_eq!(rows[0][1], "2020-01-31");
     let (h, _) = read_csv(&dir.join("flows.csv"));
     assert_eq!(
         h,

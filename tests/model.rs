@@ -298,7 +298,7 @@ fn returner_and_pause_kpis_match_the_flows_file() {
     assert_eq!(kpi("count.pause_returns.all"), from_pause);
     // Measure, scope and region are the series name's parts.
     let row = kpis.iter().find(|r| r[2] == "rate.leaver.nurse").unwrap();
-    assert_eq!(&row[3..6], ["rate.leaver", "nurse", "england"]);
+    assert_eq!(&row[3..6], ["rate.leaver", "nurse", ""]);
 }
 
 fn records(rules: &Arc<Rules>, seed: u64, months: u32) -> Vec<careersim::ledger::MonthRecord> {

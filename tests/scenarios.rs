@@ -221,7 +221,8 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let p = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
-        diff.insert((f[0].into(), f[1].into(), f[2].into()), (p(4), p(6), p(3), p(7)));
+        // scenario, series, measure, scope, region, date, mean, q05, q50, q95, sd_monte_carlo
+        diff.insert((f[0].into(), f[1].into(), f[5].into()), (p(7), p(9), p(6), p(10)));
     }
     let expect = [
         ("oop_pause", "share.pause.in_training", 1.0),
@@ -252,8 +253,8 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
     ];
     for (scenario, series, sign) in expect {
         let (series, date) = match series.strip_suffix("@first_year") {
-            Some(s) => (s, "2026-09"),
-            None => (series, "2034-09"),
+            Some(s) => (s, "2026-09-30"),
+            None => (series, "2034-09-30"),
         };
         let key = (scenario.to_string(), series.to_string(), date.to_string());
         let (lo, hi, _, _) = diff[&key];
@@ -264,11 +265,11 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         );
     }
     // Attrition on top of expansion gives fewer nurses than expansion alone.
-    let alone = diff[&("nursing_expansion".into(), "fte.nurse".into(), "2034-09".into())];
+    let alone = diff[&("nursing_expansion".into(), "fte.nurse".into(), "2034-09-30".into())];
     let worse = diff[&(
         "nursing_expansion_high_attrition".into(),
         "fte.nurse".into(),
-        "2034-09".into(),
+        "2034-09-30".into(),
     )];
     assert!(worse.1 < alone.0, "{worse:?} vs {alone:?}");
     // Three CCT pathways and two vacancy measures: every KPI row is labelled
@@ -282,8 +283,8 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         summary
             .lines()
             .map(|l| l.split(',').collect::<Vec<_>>())
-            .find(|f| f[0] == scenario && f[1] == series && f[2] == "2034-09")
-            .map(|f| f[3].parse().unwrap())
+            .find(|f| f[0] == scenario && f[1] == series && f[5] == "2034-09-30")
+            .map(|f| f[6].parse().unwrap())
             .unwrap()
     };
     let small = mean_of("return_to_practice", "count.acceptances.rtp_campaign");
@@ -302,7 +303,7 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         let series = format!("time_to_cct.{pathway}");
         let years: Vec<(f64, f64)> = (2029..=2034)
             .map(|y| {
-                let d = diff[&("ltft_open".to_string(), series.clone(), format!("{y}-09"))];
+                let d = diff[&("ltft_open".to_string(), series.clone(), format!("{y}-09-30"))];
                 (d.2, d.3)
             })
             .collect();
@@ -367,15 +368,15 @@ fn nurse_levers_leave_every_doctor_series_exactly_unchanged() {
     let (mut zero, mut nurse_up) = (0, 0);
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let (series, q05, q95) = (f[1], f[4], f[6]);
+        let (series, q05, q95) = (f[1], f[7], f[9]);
         if doctor_only.iter().any(|d| series.contains(d)) {
             for q in [q05, q95] {
                 let v: f64 = q.parse().unwrap_or(0.0); // empty = undefined
-                assert!(v == 0.0, "{series} {}: difference {q}", f[2]);
+                assert!(v == 0.0, "{series} {}: difference {q}", f[5]);
             }
             zero += 1;
         }
-        if series == "fte.nurse" && f[2] == "2031-09" && q05.parse::<f64>().unwrap() > 0.0 {
+        if series == "fte.nurse" && f[5] == "2031-09-30" && q05.parse::<f64>().unwrap() > 0.0 {
             nurse_up += 1;
         }
     }
@@ -443,14 +444,14 @@ fn scale_levers_act_on_each_runs_own_parameters() {
 /// be distinct.
 fn assert_distinct_kpi_labels(html: &str) {
     let table = html
-        .split("Differences from baseline at the end")
+        .split("Effects: difference from baseline")
         .nth(1)
         .and_then(|t| t.split("</table>").next())
         .unwrap();
     let labels: Vec<&str> = table
-        .split("<tr><td>")
+        .split("<tr><td title=\"")
         .skip(1)
-        .map(|row| row.split("</td>").next().unwrap())
+        .map(|row| row.split("</td>").next().unwrap().split("\">").nth(1).unwrap())
         .collect();
     assert!(labels.len() >= 8, "{labels:?}");
     let mut unique = labels.clone();

@@ -2,11 +2,11 @@
 # Regenerates the cookbook examples in results/examples/ (README, "Cookbook").
 # Each is one `careersim scenarios` command on the calibrated England
 # baseline at population scale 10 (a 1-in-10 sample; counts scaled back).
-# About 3 minutes in total on a 2-core machine.
+# 1-2 minutes in total on a 2-core machine, after the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --quiet
-CS=target/release/careersim
+CS=${CARGO_TARGET_DIR:-target}/release/careersim
 P="--params calibration/england/best.toml --scale 10 --quiet"
 t() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$CS" scenarios england "$@" --out "results/examples/$name"; }
 t oop_pause configs/scenarios/oop_pause.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P

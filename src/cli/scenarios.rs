@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 
 use careersim::calibration::parse_posterior;
 use careersim::ensemble::{EnsembleSpec, Row, reported_series, run_ensemble, tables};
+use careersim::rules::Rules;
 use careersim::scenario::{Scenario, baseline_rules, parse_scenario};
+use careersim::series::split_name;
 
 use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
 
@@ -73,25 +75,29 @@ pub struct ScenariosArgs {
     quiet: bool,
 }
 
-fn num(x: f64) -> String {
-    if x.is_finite() { format!("{x}") } else { String::new() }
-}
-
-fn rows_csv(rows: &[Row]) -> String {
-    let mut s = String::from("scenario,series,date,mean,q05,q50,q95,sd_monte_carlo,sd_parameter\n");
+/// The summary or difference table as CSV: the series beside its measure,
+/// scope and region (empty: England), the month-end ISO date, values
+/// rounded to what they mean (see `report::csv_value`).
+fn rows_csv(rules: &Rules, rows: &[Row]) -> String {
+    let mut s =
+        String::from("scenario,series,measure,scope,region,date,mean,q05,q50,q95,sd_monte_carlo,sd_parameter\n");
     for r in rows {
+        let unit = report::unit_of_name(rules, &r.series);
+        let v = |x: f64| report::csv_value(unit, x);
+        let (measure, scope, region) = split_name(&r.series).unwrap_or(("", &r.series, None));
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{measure},{scope},{},{},{},{},{},{},{},{}",
             r.scenario,
             r.series,
-            r.date,
-            num(r.stats.mean),
-            num(r.stats.q05),
-            num(r.stats.q50),
-            num(r.stats.q95),
-            num(r.sd_monte_carlo),
-            num(r.sd_parameter)
+            region.unwrap_or(""),
+            r.date.month_end(),
+            v(r.stats.mean),
+            v(r.stats.q05),
+            v(r.stats.q50),
+            v(r.stats.q95),
+            v(r.sd_monte_carlo),
+            v(r.sd_parameter)
         );
     }
     s
@@ -231,22 +237,25 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let seconds = t0.elapsed().as_secs_f64();
     let (summary, difference) = tables(&spec, &rules, &series, &runs);
 
-    let mut runs_csv = String::from("scenario,draw,particle,replicate,seed,series,date,value\n");
+    let mut runs_csv = String::from("scenario,draw,particle,replicate,seed,series,measure,scope,region,date,value\n");
     let report_months = careersim::ensemble::report_months(months);
     for r in &runs {
         for (k, rep) in series.iter().enumerate() {
+            let unit = report::unit_of_name(&rules, &rep.id.name);
+            let (measure, scope, region) = rep.id.parts();
             for (mi, &m) in report_months.iter().enumerate() {
                 let _ = writeln!(
                     runs_csv,
-                    "{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{measure},{scope},{},{},{}",
                     spec.scenarios[r.scenario].name,
                     r.draw,
                     r.particle.map_or(String::new(), |p| p.to_string()),
                     r.replicate,
                     r.seed,
                     rep.id.name,
-                    rules.start.plus(m),
-                    num(r.values[k * report_months.len() + mi])
+                    region.unwrap_or(""),
+                    rules.start.plus(m).month_end(),
+                    report::csv_value(unit, r.values[k * report_months.len() + mi])
                 );
             }
         }
@@ -276,8 +285,8 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     });
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("runs.csv".into(), runs_csv.into_bytes()),
-        ("summary.csv".into(), rows_csv(&summary).into_bytes()),
-        ("difference.csv".into(), rows_csv(&difference).into_bytes()),
+        ("summary.csv".into(), rows_csv(&rules, &summary).into_bytes()),
+        ("difference.csv".into(), rows_csv(&rules, &difference).into_bytes()),
         (
             "manifest.json".into(),
             (serde_json::to_string_pretty(&manifest)? + "\n").into_bytes(),
