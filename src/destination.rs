@@ -460,6 +460,10 @@ impl Destination {
         }
         let parent = self.target.parent().unwrap_or(Path::new("/"));
         if fs::symlink_metadata(&self.target).is_ok() {
+            // Mark the old result, which is about to become a staging
+            // directory, so that a later run removes it should this process
+            // die before it does.
+            let _ = fs::File::create(self.target.join(STAGING_MARKER));
             match exchange(&self.staging, &self.target) {
                 Ok(()) => {
                     fsync_dir(parent)?;
@@ -472,11 +476,11 @@ impl Destination {
                     // the old result kept (marked) until the new is in place.
                     let name = self.target.file_name().unwrap_or_default().to_string_lossy();
                     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-                    let _ = fs::File::create(self.target.join(STAGING_MARKER));
                     fs::rename(&self.target, &old)
                         .map_err(|e| io(&self.target, "cannot move the old result aside", e))?;
                     if let Err(e) = fs::rename(&self.staging, &self.target) {
                         let _ = fs::rename(&old, &self.target);
+                        let _ = fs::remove_file(self.target.join(STAGING_MARKER));
                         return Err(io(&self.target, "cannot put the new result in place", e));
                     }
                     fsync_dir(parent)?;
@@ -488,6 +492,9 @@ impl Destination {
                 .map_err(|e| io(&self.target, "cannot put the result in place", e))?;
             fsync_dir(parent)?;
         }
+        // The result in place is no longer a staging directory.
+        let _ = fs::remove_file(self.target.join(STAGING_MARKER));
+        fsync_dir(&self.target)?;
         Ok(())
     }
 }
@@ -560,6 +567,7 @@ mod tests {
         assert_eq!(m["files"], serde_json::json!(["a.csv", "manifest.json", "plots/p.svg"]));
         result(&out, "two").unwrap();
         assert_eq!(fs::read_to_string(out.join("plots/p.svg")).unwrap(), "two");
+        assert!(!out.join(STAGING_MARKER).exists());
         // Nothing left beside it.
         let left: Vec<_> = fs::read_dir(t.path())
             .unwrap()

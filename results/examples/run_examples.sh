@@ -8,7 +8,9 @@ cd "$(dirname "$0")/../.."
 cargo build --release --quiet
 CS=${CARGO_TARGET_DIR:-target}/release/careersim
 P="--params calibration/england/best.toml --scale 10 --quiet"
-t() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$CS" scenarios england "$@" --out "results/examples/$name"; }
+# FORCE=1 passes --force: replace an example directory even if it holds
+# files careersim did not list (or was written before results listed them).
+t() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$CS" scenarios england "$@" --out "results/examples/$name" ${FORCE:+--force}; }
 t oop_pause configs/scenarios/oop_pause.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P
 t ltft_open configs/scenarios/ltft_open.toml --replicates 5 --branch-at 2022-08 --until 2035-09 $P
 t intl_recruitment configs/scenarios/intl_recruitment.toml configs/scenarios/intl_red_list.toml --replicates 5 --branch-at 2025-04 --until 2035-09 $P
