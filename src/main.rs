@@ -1,7 +1,6 @@
 //! The careersim command line.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -12,7 +11,7 @@ use careersim::output::{Manifest, run_files};
 use careersim::{Simulation, load_rules};
 
 mod cli;
-use cli::{Progress, parameters, source};
+use cli::{Progress, RunControl, parameters, source};
 
 #[derive(Parser)]
 #[command(
@@ -63,9 +62,6 @@ struct RunArgs {
     /// Run seed (default: the config's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Start month YYYY-MM (overrides model.start).
     #[arg(long)]
     start: Option<String>,
@@ -77,9 +73,6 @@ struct RunArgs {
     /// existing path is refused.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace a careersim result directory even if other files were put in it.
-    #[arg(long)]
-    force: bool,
     /// Parameter overlay, e.g. a calibration's best.toml (applied before
     /// --set). The embedded England baseline uses the shipped calibration
     /// unless --params or --uncalibrated is given.
@@ -94,13 +87,9 @@ struct RunArgs {
     /// Lattice layouts only: number of initial agents.
     #[arg(long)]
     agents: Option<u64>,
-    /// Refuse the run if its estimated memory exceeds this many bytes
-    /// (suffixes K, M, G, T; default: the machine's available memory).
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<String>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
+    /// Threads, memory limit, replacing results, progress.
+    #[command(flatten)]
+    control: RunControl,
 }
 
 #[derive(clap::Args)]
@@ -153,12 +142,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     };
     let mut overrides = args.set.clone();
     overrides.push(format!("model.months={}", args.months));
-    let rules = Arc::new(load_rules(&src, &overrides)?);
-    cli::check_agents(&rules, &src.file, args.agents)?;
-    cli::check_memory(
-        careersim::limits::run_bytes(&rules, args.agents),
-        args.max_memory.as_deref(),
-    )?;
+    let rules = cli::checked_rules(&src, &overrides, args.agents, args.max_memory.as_deref())?;
     let at = if args.at.is_empty() {
         vec![args.months]
     } else {
@@ -205,7 +189,7 @@ fn bench(args: BenchArgs) -> Result<()> {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let threads = cli::threads(args.threads)?;
+    let threads = cli::threads(args.control.threads)?;
     let src = source(&args.config)?;
     let params = parameters(&src, args.config.is_none(), &args.params, args.uncalibrated, &args.set)?;
     let mut overrides = params.overrides;
@@ -219,20 +203,19 @@ fn run(args: RunArgs) -> Result<()> {
         }
         overrides.push(format!("model.months={m}"));
     }
-    let rules = Arc::new(load_rules(&src, &overrides)?);
-    cli::check_agents(&rules, &src.file, args.agents)?;
-    cli::check_memory(
-        careersim::limits::run_bytes(&rules, args.agents),
-        args.max_memory.as_deref(),
-    )?;
+    let rules = cli::checked_rules(&src, &overrides, args.agents, args.control.max_memory.as_deref())?;
     let seed = args.seed.unwrap_or(rules.seed);
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/{}-{seed}", rules.name)));
-    let dest = cli::destination(&out, args.force, &[args.config.as_deref(), args.params.as_deref()])?;
+    let dest = cli::destination(
+        &out,
+        args.control.force,
+        &[args.config.as_deref(), args.params.as_deref()],
+    )?;
     careersim::schedule::init_threads(threads);
-    if !args.quiet {
+    if !args.control.quiet {
         eprintln!(
             "careersim: {} from {} for {} months, seed {seed}, {threads} thread{}; parameters: {}",
             rules.name,
@@ -245,7 +228,7 @@ fn run(args: RunArgs) -> Result<()> {
 
     let t0 = Instant::now();
     let mut sim = Simulation::new(rules.clone(), seed, args.agents);
-    let progress = Progress::new(args.quiet, rules.months as u64, "months");
+    let progress = Progress::new(args.control.quiet, rules.months as u64, "months");
     for _ in 0..rules.months {
         sim.step_month();
         progress.inc();

@@ -18,7 +18,9 @@ use careersim::load_rules;
 
 use careersim::limits::{MAX_BUDGET, MAX_GENERATIONS, MAX_PARTICLES, MAX_REPLICATES, run_bytes};
 
-use super::{Progress, base_overrides, check_memory, count_arg, date_arg, destination, read_text, source, threads};
+use super::{
+    Progress, RunControl, base_overrides, check_memory, count_arg, date_arg, destination, read_text, source, threads,
+};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -59,9 +61,6 @@ pub struct CalibrateArgs {
     /// Replicates (at full scale) for the fit table.
     #[arg(long, default_value_t = 10)]
     fit_replicates: usize,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Parameter overlay applied before fitting.
     #[arg(long)]
     params: Option<PathBuf>,
@@ -71,17 +70,9 @@ pub struct CalibrateArgs {
     /// Output directory.
     #[arg(long, default_value = "results/calibration")]
     out: PathBuf,
-    /// Replace a careersim result directory even if other files were put in it.
-    #[arg(long)]
-    force: bool,
-    /// Refuse to start if the estimated memory of the runs held at once
-    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
-    /// default: the machine's available memory).
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<String>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
+    /// Threads, memory limit, replacing results, progress.
+    #[command(flatten)]
+    control: RunControl,
 }
 
 #[derive(clap::Args)]
@@ -113,26 +104,15 @@ pub struct HindcastArgs {
     /// Population scale k (1 = full population).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Config overrides, `key=value`.
     #[arg(long = "set")]
     set: Vec<String>,
     /// Output directory.
     #[arg(long, default_value = "results/hindcast")]
     out: PathBuf,
-    /// Replace a careersim result directory even if other files were put in it.
-    #[arg(long)]
-    force: bool,
-    /// Refuse to start if the estimated memory of the runs held at once
-    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
-    /// default: the machine's available memory).
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<String>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
+    /// Threads, memory limit, replacing results, progress.
+    #[command(flatten)]
+    control: RunControl,
 }
 
 fn fmt(x: f64) -> String {
@@ -234,7 +214,7 @@ fn posterior_csv(free: &[FreeParam], p: &Posterior) -> String {
 }
 
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
-    let n_threads = threads(args.threads)?;
+    let n_threads = threads(args.control.threads)?;
     count_arg("--particles", args.particles as u64, MAX_PARTICLES)?;
     count_arg("--budget", args.budget, MAX_BUDGET)?;
     count_arg("--fit-replicates", args.fit_replicates as u64, MAX_REPLICATES)?;
@@ -268,7 +248,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         .fold(run_bytes(&rules, None), u64::max);
     check_memory(
         one_run.saturating_mul(n_threads.min(args.fit_replicates) as u64),
-        args.max_memory.as_deref(),
+        args.control.max_memory.as_deref(),
     )?;
     let ev = Evaluator {
         config: &src,
@@ -288,7 +268,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let t0 = Instant::now();
     let dest = destination(
         &args.out,
-        args.force,
+        args.control.force,
         &[
             args.config.as_deref(),
             args.params.as_deref(),
@@ -296,7 +276,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
             Some(&args.free),
         ],
     )?;
-    let pb = Progress::new(args.quiet, args.budget, "model runs (fit)");
+    let pb = Progress::new(args.control.quiet, args.budget, "model runs (fit)");
     let tick = || pb.inc();
     let posterior = match args.method {
         Method::AbcSmc => abc_smc(
@@ -317,7 +297,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 
     let t1 = Instant::now();
     let pb = Progress::new(
-        args.quiet,
+        args.control.quiet,
         args.fit_replicates as u64,
         "full-scale replicates (fit table)",
     );
@@ -395,7 +375,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 }
 
 pub fn hindcast(args: HindcastArgs) -> Result<()> {
-    let n_threads = threads(args.threads)?;
+    let n_threads = threads(args.control.threads)?;
     count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
     super::scale_arg(args.scale)?;
     careersim::schedule::init_threads(n_threads);
@@ -427,7 +407,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         let r = load_rules(&src, &o)?;
         check_memory(
             run_bytes(&r, None).saturating_mul(n_threads.min(args.replicates) as u64),
-            args.max_memory.as_deref(),
+            args.control.max_memory.as_deref(),
         )?;
     }
     let observed_file = args.observed.display().to_string();
@@ -460,7 +440,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     let t0 = Instant::now();
     let dest = destination(
         &args.out,
-        args.force,
+        args.control.force,
         &[
             args.config.as_deref(),
             args.params.as_deref(),
@@ -468,7 +448,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
             Some(&args.observed),
         ],
     )?;
-    let pb = Progress::new(args.quiet, args.replicates as u64, "replicates");
+    let pb = Progress::new(args.control.quiet, args.replicates as u64, "replicates");
     let tick = || pb.inc();
     let sims = fit::replicate(&ev, &point, args.replicates, args.seed, args.scale, &tick)?;
     pb.finish();

@@ -44,6 +44,25 @@ pub fn base_overrides(src: &ConfigSource, params: &Option<PathBuf>, set: &[Strin
     Ok(out)
 }
 
+/// Options shared by every command that runs the model and writes a result.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunControl {
+    /// Worker threads (default: every core; 1 to 1024).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Replace a careersim result directory even if other files were put in it.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start if the estimated memory of the runs held at once
+    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
+    /// default: the machine's available memory).
+    #[arg(long, value_name = "BYTES")]
+    pub max_memory: Option<String>,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
 /// Which parameters a run of the England baseline uses.
 pub struct Parameters {
     /// Overrides: the parameter overlay's, then the `--set`s.
@@ -318,6 +337,20 @@ pub fn check_memory(runs_bytes: u64, max_memory: Option<&str>) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A config's rules with its overrides, once `--agents` and the run's
+/// memory estimate have been checked (before anything is allocated).
+pub fn checked_rules(
+    src: &ConfigSource,
+    overrides: &[String],
+    agents: Option<u64>,
+    max_memory: Option<&str>,
+) -> Result<std::sync::Arc<careersim::rules::Rules>> {
+    let rules = careersim::load_rules(src, overrides)?;
+    check_agents(&rules, &src.file, agents)?;
+    check_memory(careersim::limits::run_bytes(&rules, agents), max_memory)?;
+    Ok(std::sync::Arc::new(rules))
 }
 
 /// `--agents N`: only for a lattice layout, at most

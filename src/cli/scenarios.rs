@@ -15,7 +15,7 @@ use careersim::series::split_name;
 
 use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
 
-use super::{Progress, check_memory, count_arg, date_arg, destination, parameters, read_text, report};
+use super::{Progress, RunControl, check_memory, count_arg, date_arg, destination, parameters, read_text, report};
 
 #[derive(clap::Args)]
 pub struct ScenariosArgs {
@@ -48,31 +48,20 @@ pub struct ScenariosArgs {
     /// Population scale k (simulate 1 in k; counts scaled back).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Config overrides for the baseline, `key=value`.
     #[arg(long = "set")]
     set: Vec<String>,
     /// Output directory.
     #[arg(long, default_value = "results/scenarios")]
     out: PathBuf,
-    /// Replace a careersim result directory even if other files were put in it.
-    #[arg(long)]
-    force: bool,
     /// Run the England baseline with the config's own (uncalibrated) values
     /// (by default `england` runs with the shipped calibration unless
     /// --params or --posterior is given).
     #[arg(long)]
     uncalibrated: bool,
-    /// Refuse to start if the estimated memory of the runs held at once
-    /// (threads x one run) exceeds this many bytes (suffixes K, M, G, T;
-    /// default: the machine's available memory).
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<String>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
+    /// Threads, memory limit, replacing results, progress.
+    #[command(flatten)]
+    control: RunControl,
 }
 
 /// The summary or difference table as CSV: the series beside its measure,
@@ -104,7 +93,7 @@ fn rows_csv(rules: &Rules, rows: &[Row]) -> String {
 }
 
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
-    let threads = super::threads(args.threads)?;
+    let threads = super::threads(args.control.threads)?;
     count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
     count_arg("--draws", args.draws as u64, MAX_REPLICATES)?;
     super::scale_arg(args.scale)?;
@@ -213,14 +202,14 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         })
         .fold(run_bytes(&rules, None), u64::max);
     let concurrent = threads.min(args.replicates.saturating_mul(args.draws)).max(1) as u64;
-    check_memory(one_run.saturating_mul(concurrent), args.max_memory.as_deref())?;
+    check_memory(one_run.saturating_mul(concurrent), args.control.max_memory.as_deref())?;
     let series = reported_series(&rules);
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
     let t0 = Instant::now();
     let dest = destination(
         &args.out,
-        args.force,
+        args.control.force,
         &[
             (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
             args.params.as_deref(),
@@ -230,7 +219,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
         .collect::<Vec<_>>(),
     )?;
-    let pb = Progress::new(args.quiet, total, "scenario runs");
+    let pb = Progress::new(args.control.quiet, total, "scenario runs");
     let tick = || pb.inc();
     let runs = run_ensemble(&spec, &series, &tick)?;
     pb.finish();
