@@ -11,7 +11,9 @@ use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clinician::{Clinician, State};
-use crate::rules::Rules;
+use crate::config::{FteRule, RawStateFte};
+use crate::error::ConfigError;
+use crate::rules::{Compiler, Rules};
 
 /// Flow endpoint meaning "not in the model" (a joiner's origin, a permanent exit).
 pub const OUTSIDE: u32 = 0;
@@ -42,6 +44,25 @@ pub fn fte_of(rules: &Rules, c: &Clinician) -> u8 {
         State::Gone => 0,
         s => rules.state_fte[s as usize].unwrap_or(c.fte_tenths),
     }
+}
+
+/// Validates and compiles `[state_fte]`: the FTE each non-working state
+/// counts for in [`fte_of`] (`None`: the clinician's own).
+pub(crate) fn compile_state_fte(c: &Compiler<'_>, sf: &RawStateFte) -> Result<[Option<u8>; State::COUNT], ConfigError> {
+    let rule = |key: &str, r: &FteRule| -> Result<Option<u8>, ConfigError> {
+        match r {
+            FteRule::Fixed(v) => Ok(Some(c.fte(key, *v)?)),
+            FteRule::Own(s) if s == "own" => Ok(None),
+            FteRule::Own(s) => Err(c.err(key, format!("\"{s}\""), "an FTE number or \"own\"")),
+        }
+    };
+    let mut state_fte = [None; State::COUNT];
+    state_fte[State::Student as usize] = rule("state_fte.student", &sf.student)?;
+    state_fte[State::Pause as usize] = rule("state_fte.pause", &sf.pause)?;
+    state_fte[State::Returner as usize] = rule("state_fte.returner", &sf.returner)?;
+    state_fte[State::OverseasRecruit as usize] = rule("state_fte.overseas_recruit", &sf.overseas_recruit)?;
+    state_fte[State::Leaver as usize] = Some(0);
+    Ok(state_fte)
 }
 
 /// Kinds of durations recorded in histograms.

@@ -1,19 +1,37 @@
 //! Validation of a raw config and its compilation into dense rule tables.
 //!
-//! **Architecture invariant:** a config is validated once, here, at the edge;
-//! every rate, duration and capacity the model uses comes from `Rules`, and
-//! the model itself never fails on a `Rules` value.
+//! `Compiler::compile` (run by [`compile`]) is the one list of the config's
+//! sections, in the order they are compiled; each section is validated and
+//! compiled beside the rules that use it (`mechanisms::<name>::compile`,
+//! `population::compile`, `ledger::compile_state_fte`; `[model]` and
+//! `[[region]]` in `frame`), with the shared checks of `Compiler`
+//! (`compiler`: probabilities, counts, year series, errors).
+//!
+//! **Architecture invariant:** a config is validated once, through
+//! [`compile`], at the edge; every rate, duration and capacity the model uses
+//! comes from `Rules`, and the model itself never fails on a `Rules` value.
 
 mod compiler;
+mod frame;
 
 pub(crate) use compiler::{Compiler, check_unique};
 
 use crate::calendar::YearMonth;
 use crate::clinician::State;
-use crate::config::{FteRule, RawConfig, RawHazard};
+use crate::config::RawConfig;
 use crate::error::ConfigError;
-use crate::limits::{MAX_MONTHS, MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
-use crate::random::threshold;
+use crate::ledger;
+use crate::limits::{MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
+use crate::mechanisms::{hazards, inflow, ltft, pause, progression, recruitment, retirement, returners};
+use crate::population;
+
+pub use crate::mechanisms::establishment::Establishment;
+pub use crate::mechanisms::inflow::{
+    Inflow, JoinerIds, MAX_INFLOWS_BY_ORIGIN, MAX_JOINERS_PER_MONTH, MAX_REGIONS_BY_ORIGIN, MAX_SHARE_BY_ORIGIN,
+};
+pub use crate::mechanisms::pause::PauseRules;
+pub use crate::mechanisms::recruitment::Scheme;
+pub use crate::mechanisms::returners::ReturnerRules;
 
 /// Oldest age (months) the age-band lookup covers; older ages use the last band.
 pub const MAX_AGE_MONTHS: usize = 110 * 12;
@@ -53,15 +71,6 @@ pub struct Group {
     pub students_retire: bool,
     /// Funded establishment, if configured.
     pub establishment: Option<Establishment>,
-}
-
-/// A group's funded establishment (budgeted FTE posts), for vacancies.
-#[derive(Clone, Debug)]
-pub struct Establishment {
-    /// Share of the establishment vacant at month 0.
-    pub vacancy_rate_at_start: f64,
-    /// Yearly growth (a fraction, > -1), by calendar year.
-    pub growth_annual_rate: Series,
 }
 
 /// A grade.
@@ -117,110 +126,6 @@ impl Series {
         let i = (year - self.first_year).clamp(0, self.values.len() as i32 - 1);
         self.values[i as usize]
     }
-}
-
-/// Joiners a year of one inflow (and so a month, in one region) at most:
-/// a joiner's number within its origin has 24 bits (`inflow::joiner_id`).
-pub const MAX_JOINERS_PER_MONTH: u64 = 1 << 24;
-/// Inflows at most when joiners are numbered by origin (6 bits).
-pub const MAX_INFLOWS_BY_ORIGIN: usize = 64;
-/// Regions at most when joiners are numbered by origin (5 bits).
-pub const MAX_REGIONS_BY_ORIGIN: usize = 32;
-/// Largest monthly share of the initial population (at most 2^32) that
-/// keeps a month's joiners of one inflow within 24 bits.
-pub const MAX_SHARE_BY_ORIGIN: f64 = 1.0 / 256.0;
-
-/// How joiners are numbered; a clinician's id keys its random streams.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JoinerIds {
-    /// From (month, inflow, region, number within them): common random
-    /// numbers between scenarios survive a change to any one inflow.
-    ByOrigin,
-    /// On from the initial population, in order of arrival.
-    Sequential,
-}
-
-/// A compiled inflow.
-#[derive(Clone, Debug)]
-pub struct Inflow {
-    /// Name.
-    pub name: String,
-    /// Grade joined.
-    pub grade: u8,
-    /// State joined.
-    pub state: State,
-    /// Arrival calendar months, ascending.
-    pub months: Vec<u32>,
-    /// Places per year.
-    pub places: Option<Series>,
-    /// Applicants per year.
-    pub applicants: Option<Series>,
-    /// Per month, share of the initial population.
-    pub per_month_share_of_initial: Option<f64>,
-    /// Age range in months.
-    pub age_months: (u16, u16),
-    /// Female threshold.
-    pub female_threshold: u64,
-    /// FTE tenths.
-    pub fte_tenths: u8,
-}
-
-/// A compiled recruitment scheme.
-#[derive(Clone, Debug)]
-pub struct Scheme {
-    /// Name.
-    pub name: String,
-    /// Grade recruited into.
-    pub into_grade: u8,
-    /// State entered: `Trainee` in a training grade, `Qualified` in an
-    /// employed one (routed through `Returner` after a long absence).
-    pub into_state: State,
-    /// Months an applicant must have been in its state.
-    pub min_months_in_state: u16,
-    /// Eligible grades (by grade index).
-    pub from_grade: Vec<bool>,
-    /// Eligible states.
-    pub from_state: [bool; State::COUNT],
-    /// Round months.
-    pub months: Vec<u32>,
-    /// Share of the year's posts per round.
-    pub round_shares: Vec<f64>,
-    /// Apply threshold.
-    pub apply_threshold: u64,
-    /// Posts per year.
-    pub posts: Series,
-    /// Share of the posts per region.
-    pub region_shares: Vec<f64>,
-}
-
-/// OOP Pause rules.
-#[derive(Clone, Debug)]
-pub struct PauseRules {
-    /// Pause hazards may fire.
-    pub enabled: bool,
-    /// Cap in months.
-    pub max_months: u16,
-    /// Remaining training needed, tenths of WTE-months.
-    pub min_remaining_tenths: u16,
-    /// Credit fraction on return.
-    pub credit_fraction: f64,
-    /// Approvals per approval year.
-    pub capacity_per_year: Option<u32>,
-    /// Calendar month the approval year starts.
-    pub year_start_month: u32,
-}
-
-/// Returner rules.
-#[derive(Clone, Debug)]
-pub struct ReturnerRules {
-    /// Months away from which returns go through the Returner state.
-    pub threshold_months: u16,
-    /// SuppoRTT months (0 = off).
-    pub supportt_months: u16,
-    /// Progress tenths per SuppoRTT month.
-    pub supportt_progress_tenths: u16,
-    /// Return to Practice months (0 = off).
-    pub rtp_months: u16,
 }
 
 /// An initial stock block.
@@ -440,638 +345,44 @@ pub fn compile(file: &str, raw: &RawConfig, canonical: &str) -> Result<Rules, Co
     }
     Compiler { file, raw, scale }.compile(fnv1a(canonical.as_bytes()))
 }
+
 impl Compiler<'_> {
+    /// The config's sections, compiled in this order (a config with several
+    /// errors reports the first in this order). Each section validates and
+    /// compiles beside its rules: adding a mechanism adds its module's
+    /// `compile` and one line here.
     fn compile(&self, config_hash: u64) -> Result<Rules, ConfigError> {
         let raw = self.raw;
-        let start = YearMonth::parse_checked(&raw.model.start)
-            .map_err(|m| self.err("model.start", format!("\"{}\"", raw.model.start), m))?;
-        if raw.model.months == 0 || raw.model.months > MAX_MONTHS {
-            return Err(self.err(
-                "model.months",
-                raw.model.months,
-                format!("must be 1..={MAX_MONTHS} (at most 100 years)"),
-            ));
-        }
-        if raw.model.name.is_empty()
-            || !raw
-                .model
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(self.err(
-                "model.name",
-                format!("\"{}\"", raw.model.name),
-                "use letters, digits, _ and -",
-            ));
-        }
-
-        // Regions.
-        if raw.region.is_empty() || raw.region.len() > 255 {
-            return Err(self.err("region", raw.region.len(), "need 1-255 regions"));
-        }
-        let regions: Vec<String> = raw.region.iter().map(|r| r.name.clone()).collect();
-        check_unique(self, "region", &regions)?;
-        let region_shares = self.shares(
-            "region.share",
-            &raw.region.iter().map(|r| r.share).collect::<Vec<_>>(),
+        let start = frame::model(self, &raw.model)?;
+        let (regions, region_shares) = frame::regions(self, &raw.region)?;
+        let groups = retirement::compile(self, &raw.group, start.year)?;
+        let grades = progression::compile(self, &raw.grade, &groups)?;
+        let (n_bands, band_of_age) = hazards::compile_age_bands(self, &raw.model.age_bands_years)?;
+        ltft::compile(self, &raw.ltft)?;
+        let hazards = hazards::compile(
+            self,
+            &raw.hazard,
+            &raw.ltft,
+            raw.pause.enabled,
+            &groups,
+            &grades,
+            &raw.model.age_bands_years,
+        )?;
+        let (inflows, joiner_ids) = inflow::compile(
+            self,
+            &raw.inflow,
+            raw.model.joiner_ids.as_deref(),
+            &grades,
             regions.len(),
+            start.year,
         )?;
+        let schemes = recruitment::compile(self, &raw.recruitment, &grades, &region_shares, start.year)?;
+        let pause = pause::compile(self, &raw.pause)?;
+        let returners = returners::compile(self, &raw.returners)?;
+        let state_fte = ledger::compile_state_fte(self, &raw.state_fte)?;
+        let initial = population::compile(self, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)?;
 
-        // Groups.
-        let mut groups = Vec::new();
-        for g in &raw.group {
-            let k = |f: &str| format!("group.{}.{f}", g.name);
-            let pension = self.positive(&k("pension_age_years"), g.pension_age_years)?;
-            let max_age = self.positive(&k("max_working_age_years"), g.max_working_age_years)?;
-            if max_age < pension || max_age > 100.0 {
-                return Err(self.err(
-                    k("max_working_age_years"),
-                    fmt_num(max_age),
-                    "must be at least the pension age and at most 100",
-                ));
-            }
-            let retire_to = self.state(&k("retire_to"), &g.retire_to, true)?;
-            if !matches!(retire_to, State::Gone | State::Leaver) {
-                return Err(self.err(k("retire_to"), &g.retire_to, "retirement goes to `gone` or `leaver`"));
-            }
-            let establishment = match (g.vacancy_rate_at_start, &g.establishment_growth_annual_rate) {
-                (None, None) => None,
-                (Some(v), Some(growth)) => {
-                    let v = self.prob(&k("vacancy_rate_at_start"), v)?;
-                    if v >= 1.0 {
-                        return Err(self.err(k("vacancy_rate_at_start"), fmt_num(v), "must be below 1"));
-                    }
-                    Some(Establishment {
-                        vacancy_rate_at_start: v,
-                        growth_annual_rate: self.growth_series(
-                            &k("establishment_growth_annual_rate"),
-                            growth,
-                            start.year,
-                        )?,
-                    })
-                }
-                (Some(_), None) => {
-                    return Err(self.err(
-                        k("establishment_growth_annual_rate"),
-                        "(missing)",
-                        "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
-                    ));
-                }
-                (None, Some(_)) => {
-                    return Err(self.err(
-                        k("vacancy_rate_at_start"),
-                        "(missing)",
-                        "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
-                    ));
-                }
-            };
-            groups.push(Group {
-                name: g.name.clone(),
-                pension_age_months: (pension * 12.0).round() as u16,
-                retire_threshold: threshold(self.prob(&k("retirement_monthly_prob"), g.retirement_monthly_prob)?),
-                max_age_months: (max_age * 12.0).round() as u16,
-                retire_to,
-                students_retire: g.students_retire,
-                establishment,
-            });
-        }
-        if groups.is_empty() || groups.len() > 255 {
-            return Err(self.err("group", groups.len(), "need 1-255 groups"));
-        }
-        check_unique(
-            self,
-            "group",
-            &groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
-        )?;
-
-        // Grades.
-        let mut grades: Vec<Grade> = Vec::new();
-        for g in &raw.grade {
-            let k = |f: &str| format!("grade.{}.{f}", g.name);
-            let group = groups
-                .iter()
-                .position(|x| x.name == g.group)
-                .ok_or_else(|| self.err(k("group"), format!("\"{}\"", g.group), "unknown group"))?
-                as u8;
-            let kind = match g.kind.as_str() {
-                "student" => GradeKind::Student,
-                "training" => GradeKind::Training,
-                "employed" => GradeKind::Employed,
-                other => {
-                    return Err(self.err(
-                        k("kind"),
-                        format!("\"{other}\""),
-                        "kind is student, training or employed",
-                    ));
-                }
-            };
-            let duration_tenths = match (kind, g.duration_wte_months) {
-                (GradeKind::Employed, None) => 0,
-                (GradeKind::Employed, Some(d)) => {
-                    return Err(self.err(k("duration_wte_months"), fmt_num(d), "employed grades have no duration"));
-                }
-                (_, None) => {
-                    return Err(self.err(
-                        k("duration_wte_months"),
-                        "(missing)",
-                        "students and trainees need a duration",
-                    ));
-                }
-                (_, Some(d)) => {
-                    if !d.is_finite() || d <= 0.0 || d > 600.0 {
-                        return Err(self.err(
-                            k("duration_wte_months"),
-                            fmt_num(d),
-                            "a duration must be in (0, 600] months",
-                        ));
-                    }
-                    (d * 10.0).round() as u16
-                }
-            };
-            let fte_mean = g.fte_mean.unwrap_or(1.0);
-            self.fte(&k("fte_mean"), fte_mean)?;
-            if g.keeps_pathway && kind != GradeKind::Employed {
-                return Err(self.err(
-                    k("keeps_pathway"),
-                    true,
-                    "only an employed grade can keep the pathway clock",
-                ));
-            }
-            grades.push(Grade {
-                name: g.name.clone(),
-                group,
-                kind,
-                duration_tenths,
-                next: None,
-                awards_cct: g.awards_cct,
-                starts_pathway: g.starts_pathway,
-                keeps_pathway: g.keeps_pathway,
-                pause_eligible: g.pause_eligible,
-                fte_mean,
-            });
-        }
-        if grades.is_empty() || grades.len() > 255 {
-            return Err(self.err("grade", grades.len(), "need 1-255 grades"));
-        }
-        check_unique(
-            self,
-            "grade",
-            &grades.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
-        )?;
-        for (i, g) in raw.grade.iter().enumerate() {
-            let key = format!("grade.{}.next", g.name);
-            match (&g.next, grades[i].kind) {
-                (Some(n), _) => {
-                    let ni = self.grade(&key, n, &grades)?;
-                    if grades[ni as usize].kind == GradeKind::Student {
-                        return Err(self.err(key, format!("\"{n}\""), "cannot progress into a student grade"));
-                    }
-                    if ni as usize == i {
-                        return Err(self.err(key, format!("\"{n}\""), "a grade cannot progress into itself"));
-                    }
-                    grades[i].next = Some(ni);
-                }
-                (None, GradeKind::Employed) => {}
-                (None, _) => {
-                    return Err(self.err(key, "(missing)", "students and trainees need a next grade"));
-                }
-            }
-        }
-        // Progression must end: following `next` from any grade reaches a
-        // grade without one. A cycle is reported from its first grade.
-        for start_grade in 0..grades.len() {
-            let mut seen = vec![start_grade];
-            let mut g = start_grade;
-            while let Some(n) = grades[g].next {
-                g = n as usize;
-                if let Some(pos) = seen.iter().position(|&x| x == g) {
-                    let first = seen[pos];
-                    let mut names: Vec<&str> = seen[pos..].iter().map(|&x| grades[x].name.as_str()).collect();
-                    names.push(grades[first].name.as_str());
-                    return Err(self.err(
-                        format!("grade.{}.next", grades[first].name),
-                        format!("\"{}\"", names[1]),
-                        format!("grade progression has a cycle: {}", names.join(" -> ")),
-                    ));
-                }
-                seen.push(g);
-            }
-        }
-
-        // Age bands.
-        let bands = &raw.model.age_bands_years;
-        if bands.windows(2).any(|w| w[1] <= w[0]) || bands.iter().any(|b| !b.is_finite() || *b <= 0.0 || *b > 100.0) {
-            return Err(self.err(
-                "model.age_bands_years",
-                format!("{bands:?}"),
-                "boundaries must be ascending ages in (0, 100]",
-            ));
-        }
-        if bands.len() > MAX_AGE_BANDS {
-            return Err(self.err(
-                "model.age_bands_years",
-                bands.len(),
-                format!("at most {MAX_AGE_BANDS} boundaries"),
-            ));
-        }
-        let n_bands = bands.len() + 1;
-        let band_of_age: Vec<u8> = (0..=MAX_AGE_MONTHS)
-            .map(|m| bands.iter().filter(|b| (m as f64) >= **b * 12.0 - 1e-9).count() as u8)
-            .collect();
-
-        // Hazards.
-        let ltft = &raw.ltft;
-        if !(0.1..=1.0).contains(&ltft.min_wte) || !(ltft.min_wte..1.0).contains(&ltft.max_wte) {
-            return Err(self.err(
-                "ltft.min_wte",
-                format!("{} .. {}", ltft.min_wte, ltft.max_wte),
-                "need 0.1 <= min_wte <= max_wte < 1",
-            ));
-        }
-        if raw.hazard.len() > MAX_HAZARDS {
-            return Err(self.err("hazard", raw.hazard.len(), format!("at most {MAX_HAZARDS} hazards")));
-        }
-        check_unique(
-            self,
-            "hazard",
-            &raw.hazard.iter().map(|h| h.name.clone()).collect::<Vec<_>>(),
-        )?;
-        let mut fte_choices: Vec<Vec<(u64, u8)>> = Vec::new();
-        let mut per_cell: Vec<Vec<(f64, Outcome)>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
-        let pause_enabled = raw.pause.enabled;
-        for (hi, h) in raw.hazard.iter().enumerate() {
-            let p = self.hazard_prob(h)?;
-            let k = |f: &str| format!("hazard.{}.{f}", h.name);
-            let from = self.state(&k("state"), &h.state, false)?;
-            let to = self.state(&k("to"), &h.to, true)?;
-            let to_grade = h
-                .to_grade
-                .as_ref()
-                .map(|n| self.grade(&k("to_grade"), n, &grades))
-                .transpose()?;
-            let mut applies: Vec<u8> = match (&h.group, &h.grades) {
-                (_, Some(list)) => list
-                    .iter()
-                    .map(|n| self.grade(&k("grades"), n, &grades))
-                    .collect::<Result<_, _>>()?,
-                (Some(gn), None) => {
-                    let gi = groups
-                        .iter()
-                        .position(|x| &x.name == gn)
-                        .ok_or_else(|| self.err(k("group"), format!("\"{gn}\""), "unknown group"))?;
-                    (0..grades.len() as u8)
-                        .filter(|&g| grades[g as usize].group as usize == gi)
-                        .collect()
-                }
-                (None, None) => {
-                    return Err(self.err(k("group"), "(missing)", "a hazard needs `group` or `grades`"));
-                }
-            };
-            if let (Some(gn), Some(_)) = (&h.group, &h.grades)
-                && applies
-                    .iter()
-                    .any(|&g| groups[grades[g as usize].group as usize].name != *gn)
-            {
-                return Err(self.err(
-                    k("grades"),
-                    format!("{:?}", h.grades),
-                    format!("a grade is not in group {gn}"),
-                ));
-            }
-            applies.sort_unstable();
-            applies.dedup();
-            if to == from && to_grade.is_none() {
-                return Err(self.err(k("to"), &h.to, "a hazard must change state or grade"));
-            }
-            for &g in &applies {
-                let target_grade = to_grade.unwrap_or(g);
-                let kind = grades[target_grade as usize].kind;
-                if matches!(to, State::Trainee | State::Ltft | State::Pause) && kind != GradeKind::Training {
-                    return Err(self.err(
-                        k("to"),
-                        &h.to,
-                        format!("grade {} is not a training grade", grades[target_grade as usize].name),
-                    ));
-                }
-                if to == State::Student && kind != GradeKind::Student {
-                    return Err(self.err(k("to"), &h.to, "only student grades hold students"));
-                }
-                if grades[target_grade as usize].group != grades[g as usize].group {
-                    return Err(self.err(
-                        k("to_grade"),
-                        format!("{:?}", h.to_grade),
-                        "cannot move between staff groups",
-                    ));
-                }
-            }
-            let fte_choice = self.hazard_fte(h, to, &mut fte_choices)?;
-            let (lo, hi_band) = self.hazard_bands(h, bands)?;
-            let sexes: &[bool] = match h.sex.as_deref() {
-                None => &[false, true],
-                Some("female") => &[true],
-                Some("male") => &[false],
-                Some(other) => {
-                    return Err(self.err(k("sex"), format!("\"{other}\""), "sex is female or male"));
-                }
-            };
-            if to == State::Pause && !pause_enabled {
-                continue;
-            }
-            for &g in &applies {
-                for band in lo..hi_band {
-                    for &female in sexes {
-                        let idx =
-                            (((g as usize * State::COUNT + from as usize) * n_bands + band) << 1) | female as usize;
-                        per_cell[idx].push((
-                            p,
-                            Outcome {
-                                cum_threshold: 0,
-                                to_state: to,
-                                to_grade: to_grade.unwrap_or(g),
-                                fte_choice,
-                                hazard: hi as u16,
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-        let mut cells = Vec::with_capacity(per_cell.len());
-        let mut outcomes = Vec::new();
-        for (idx, list) in per_cell.iter().enumerate() {
-            let total: f64 = list.iter().map(|x| x.0).sum();
-            if total > 1.0 + 1e-9 {
-                let names: Vec<&str> = list
-                    .iter()
-                    .map(|x| raw.hazard[x.1.hazard as usize].name.as_str())
-                    .collect();
-                let g = idx / 2 / n_bands / State::COUNT;
-                let s = State::from_u8((idx / 2 / n_bands % State::COUNT) as u8);
-                return Err(self.err(
-                    format!("hazard.{}", names.join("+")),
-                    format!("{total:.6}"),
-                    format!(
-                        "competing monthly hazards of grade {} in state {} sum past 1",
-                        grades[g].name,
-                        s.name()
-                    ),
-                ));
-            }
-            cells.push((outcomes.len() as u32, list.len() as u32));
-            let mut cum = 0.0;
-            for (p, o) in list {
-                cum += p;
-                outcomes.push(Outcome {
-                    cum_threshold: threshold(cum),
-                    ..*o
-                });
-            }
-        }
-
-        let start_year = start.year;
-        // Inflows.
-        let mut inflows = Vec::new();
-        for f in &raw.inflow {
-            let k = |x: &str| format!("inflow.{}.{x}", f.name);
-            let grade = self.grade(&k("grade"), &f.grade, &grades)?;
-            let state = self.state(&k("state"), &f.state, false)?;
-            let gk = grades[grade as usize].kind;
-            let ok = match state {
-                State::Student => gk == GradeKind::Student,
-                State::Trainee => gk == GradeKind::Training,
-                // Lapsed registrants recruited by a return campaign join on a
-                // Return to Practice course (`returner`) before qualifying.
-                State::Qualified | State::OverseasRecruit | State::Returner => gk == GradeKind::Employed,
-                _ => false,
-            };
-            if !ok {
-                return Err(self.err(
-                    k("state"),
-                    &f.state,
-                    format!("joiners cannot enter grade {} in this state", f.grade),
-                ));
-            }
-            let months = match &f.months {
-                Some(m) => {
-                    let mut m = self.months_list(&k("months"), m)?;
-                    m.sort_unstable();
-                    m
-                }
-                None => (1..=12).collect(),
-            };
-            let places = f
-                .per_year
-                .as_ref()
-                .map(|s| self.series(&k("per_year"), s, start_year))
-                .transpose()?;
-            let applicants = f
-                .applicants_per_year
-                .as_ref()
-                .map(|s| self.series(&k("applicants_per_year"), s, start_year))
-                .transpose()?;
-            if let Some(s) = f.per_month_share_of_initial {
-                self.prob(&k("per_month_share_of_initial"), s)?;
-            }
-            // Joiner numbers within a (month, inflow, region) have 24 bits.
-            for (key, s) in [
-                ("per_year", &f.per_year),
-                ("applicants_per_year", &f.applicants_per_year),
-            ] {
-                if let Some((y, v)) = s.iter().flatten().find(|(_, v)| **v > MAX_JOINERS_PER_MONTH as f64) {
-                    return Err(self.err(
-                        format!("{}.{y}", k(key)),
-                        fmt_num(*v),
-                        format!("at most {MAX_JOINERS_PER_MONTH} a year"),
-                    ));
-                }
-            }
-            if places.is_some() == f.per_month_share_of_initial.is_some() {
-                return Err(self.err(
-                    k("per_year"),
-                    "(both or neither)",
-                    "give exactly one of per_year and per_month_share_of_initial",
-                ));
-            }
-            let fte = f.fte.unwrap_or(grades[grade as usize].fte_mean);
-            inflows.push(Inflow {
-                name: f.name.clone(),
-                grade,
-                state,
-                months,
-                places,
-                applicants,
-                per_month_share_of_initial: f.per_month_share_of_initial,
-                age_months: self.age_range(&k("age_years"), f.age_years)?,
-                female_threshold: threshold(self.prob(&k("share_female"), f.share_female)?),
-                fte_tenths: self.fte(&k("fte"), fte)?,
-            });
-        }
-        check_unique(
-            self,
-            "inflow",
-            &inflows.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
-        )?;
-        let joiner_ids = match raw.model.joiner_ids.as_deref() {
-            None | Some("by_origin") => JoinerIds::ByOrigin,
-            Some("sequential") => JoinerIds::Sequential,
-            Some(other) => {
-                return Err(self.err("model.joiner_ids", other, "must be by_origin or sequential"));
-            }
-        };
-        if joiner_ids == JoinerIds::ByOrigin {
-            if inflows.len() > MAX_INFLOWS_BY_ORIGIN {
-                return Err(self.err(
-                    "inflow",
-                    inflows.len(),
-                    format!("at most {MAX_INFLOWS_BY_ORIGIN} inflows with model.joiner_ids = by_origin"),
-                ));
-            }
-            if regions.len() > MAX_REGIONS_BY_ORIGIN {
-                return Err(self.err(
-                    "region",
-                    regions.len(),
-                    format!("at most {MAX_REGIONS_BY_ORIGIN} regions with model.joiner_ids = by_origin"),
-                ));
-            }
-            if let Some(f) = inflows
-                .iter()
-                .find(|f| f.per_month_share_of_initial.is_some_and(|s| s > MAX_SHARE_BY_ORIGIN))
-            {
-                return Err(self.err(
-                    format!("inflow.{}.per_month_share_of_initial", f.name),
-                    fmt_num(f.per_month_share_of_initial.unwrap_or_default()),
-                    "at most 1/256 with model.joiner_ids = by_origin (or set it to sequential)",
-                ));
-            }
-        }
-
-        // Recruitment.
-        let mut schemes = Vec::new();
-        for r in &raw.recruitment {
-            let k = |x: &str| format!("recruitment.{}.{x}", r.name);
-            let into_grade = self.grade(&k("into_grade"), &r.into_grade, &grades)?;
-            let into_state = match grades[into_grade as usize].kind {
-                GradeKind::Training => State::Trainee,
-                GradeKind::Employed => State::Qualified,
-                GradeKind::Student => {
-                    return Err(self.err(
-                        k("into_grade"),
-                        &r.into_grade,
-                        "recruitment fills training or employed grades (student places are `[[inflow]]`s)",
-                    ));
-                }
-            };
-            let min_months_in_state = r.min_months_in_state.unwrap_or(0);
-            if min_months_in_state > 1200 {
-                return Err(self.err(k("min_months_in_state"), min_months_in_state, "must be 0..=1200"));
-            }
-            let mut from_grade = vec![false; grades.len()];
-            for n in &r.from_grades {
-                let g = self.grade(&k("from_grades"), n, &grades)?;
-                if grades[g as usize].group != grades[into_grade as usize].group {
-                    return Err(self.err(k("from_grades"), n, "applicants must be of the same staff group"));
-                }
-                from_grade[g as usize] = true;
-            }
-            let mut from_state = [false; State::COUNT];
-            for n in r.from_states.clone().unwrap_or_else(|| vec!["qualified".into()]) {
-                from_state[self.state(&k("from_states"), &n, false)? as usize] = true;
-            }
-            let months = self.months_list(&k("months"), &r.months)?;
-            let round_shares = match &r.round_shares {
-                Some(s) => self.shares(&k("round_shares"), s, months.len())?,
-                None => vec![1.0 / months.len() as f64; months.len()],
-            };
-            schemes.push(Scheme {
-                name: r.name.clone(),
-                into_grade,
-                into_state,
-                min_months_in_state: min_months_in_state as u16,
-                from_grade,
-                from_state,
-                months,
-                round_shares,
-                apply_threshold: threshold(self.prob(&k("apply_prob"), r.apply_prob)?),
-                posts: self.series(&k("posts_per_year"), &r.posts_per_year, start_year)?,
-                region_shares: match &r.region_shares {
-                    Some(s) => self.shares(&k("region_shares"), s, region_shares.len())?,
-                    None => region_shares.clone(),
-                },
-            });
-        }
-        check_unique(
-            self,
-            "recruitment",
-            &schemes.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        )?;
-
-        // Pause, returners, state FTE.
-        let p = &raw.pause;
-        if p.max_months == 0 || p.max_months > 120 {
-            return Err(self.err("pause.max_months", p.max_months, "must be 1..=120"));
-        }
-        if p.min_remaining_wte_months < 0.0 || !p.min_remaining_wte_months.is_finite() {
-            return Err(self.err(
-                "pause.min_remaining_wte_months",
-                fmt_num(p.min_remaining_wte_months),
-                "must be >= 0",
-            ));
-        }
-        if !(1..=12).contains(&p.capacity_year_start_month) {
-            return Err(self.err(
-                "pause.capacity_year_start_month",
-                p.capacity_year_start_month,
-                "must be 1-12",
-            ));
-        }
-        let capacity_per_year = match p.approval_capacity_per_year {
-            Some(c) => Some((self.count("pause.approval_capacity_per_year", c)? / self.scale).round() as u32),
-            None => None,
-        };
-        let pause = PauseRules {
-            enabled: p.enabled,
-            max_months: p.max_months as u16,
-            min_remaining_tenths: (p.min_remaining_wte_months * 10.0).round() as u16,
-            credit_fraction: self.prob("pause.credit_fraction", p.credit_fraction)?,
-            capacity_per_year,
-            year_start_month: p.capacity_year_start_month,
-        };
-        let rt = &raw.returners;
-        if rt.threshold_months > 240 || rt.supportt_months > 60 || rt.rtp_months > 60 {
-            return Err(self.err(
-                "returners",
-                format!("{rt:?}"),
-                "months out of range (threshold <= 240, supportt/rtp <= 60)",
-            ));
-        }
-        let returners = ReturnerRules {
-            threshold_months: rt.threshold_months as u16,
-            supportt_months: rt.supportt_months as u16,
-            supportt_progress_tenths: (self
-                .prob("returners.supportt_progress_fraction", rt.supportt_progress_fraction)?
-                * 10.0)
-                .round() as u16,
-            rtp_months: rt.rtp_months as u16,
-        };
-        let sf = &raw.state_fte;
-        let rule = |key: &str, r: &FteRule| -> Result<Option<u8>, ConfigError> {
-            match r {
-                FteRule::Fixed(v) => Ok(Some(self.fte(key, *v)?)),
-                FteRule::Own(s) if s == "own" => Ok(None),
-                FteRule::Own(s) => Err(self.err(key, format!("\"{s}\""), "an FTE number or \"own\"")),
-            }
-        };
-        let mut state_fte = [None; State::COUNT];
-        state_fte[State::Student as usize] = rule("state_fte.student", &sf.student)?;
-        state_fte[State::Pause as usize] = rule("state_fte.pause", &sf.pause)?;
-        state_fte[State::Returner as usize] = rule("state_fte.returner", &sf.returner)?;
-        state_fte[State::OverseasRecruit as usize] = rule("state_fte.overseas_recruit", &sf.overseas_recruit)?;
-        state_fte[State::Leaver as usize] = Some(0);
-
-        let initial = self.initial(&grades, &groups)?;
-        let rows = step_rows(&grades, &groups, &cells, &outcomes, n_bands);
-
+        let rows = step_rows(&grades, &groups, &hazards.cells, &hazards.outcomes, n_bands);
         let rules = Rules {
             rows,
             name: raw.model.name.clone(),
@@ -1087,10 +398,10 @@ impl Compiler<'_> {
             grades,
             band_of_age,
             n_bands,
-            cells,
-            outcomes,
-            fte_choices,
-            hazard_names: raw.hazard.iter().map(|h| h.name.clone()).collect(),
+            cells: hazards.cells,
+            outcomes: hazards.outcomes,
+            fte_choices: hazards.fte_choices,
+            hazard_names: hazards.names,
             inflows,
             schemes,
             pause,
@@ -1132,232 +443,6 @@ impl Compiler<'_> {
             })
             .map_or(String::from("inflow"), |f| format!("inflow.{}.per_year", f.name));
         Err(self.err(top, peak, message))
-    }
-
-    fn hazard_prob(&self, h: &RawHazard) -> Result<f64, ConfigError> {
-        match (h.monthly_prob, h.annual_rate) {
-            (Some(p), None) => self.prob(&format!("hazard.{}.monthly_prob", h.name), p),
-            (None, Some(a)) => {
-                let a = self.prob(&format!("hazard.{}.annual_rate", h.name), a)?;
-                Ok(1.0 - (1.0 - a).powf(1.0 / 12.0))
-            }
-            _ => Err(self.err(
-                format!("hazard.{}", h.name),
-                "(monthly_prob/annual_rate)",
-                "give exactly one of monthly_prob and annual_rate",
-            )),
-        }
-    }
-
-    fn hazard_fte(&self, h: &RawHazard, to: State, tables: &mut Vec<Vec<(u64, u8)>>) -> Result<u16, ConfigError> {
-        let key = format!("hazard.{}.fte", h.name);
-        let (options, weights): (Vec<f64>, Vec<f64>) = match (&h.fte, &h.fte_options) {
-            (Some(_), Some(_)) => {
-                return Err(self.err(key, "(fte and fte_options)", "give one of fte and fte_options"));
-            }
-            (Some(f), None) => (vec![*f], vec![1.0]),
-            (None, Some(o)) => {
-                let w = h.fte_weights.clone().unwrap_or_else(|| vec![1.0; o.len()]);
-                if w.len() != o.len()
-                    || o.is_empty()
-                    || w.iter().any(|x| !x.is_finite() || *x < 0.0)
-                    || w.iter().sum::<f64>() <= 0.0
-                {
-                    return Err(self.err(
-                        format!("hazard.{}.fte_weights", h.name),
-                        format!("{w:?}"),
-                        "one non-negative weight per option",
-                    ));
-                }
-                (o.clone(), w)
-            }
-            (None, None) => {
-                if to == State::Ltft {
-                    return Err(self.err(key, "(missing)", "a move to LTFT needs fte or fte_options"));
-                }
-                return Ok(FTE_UNCHANGED);
-            }
-        };
-        let ltft = &self.raw.ltft;
-        for &f in &options {
-            self.fte(&key, f)?;
-            if to == State::Ltft && (f < ltft.min_wte - 1e-9 || f > ltft.max_wte + 1e-9) {
-                return Err(self.err(
-                    key.clone(),
-                    fmt_num(f),
-                    format!("LTFT WTE must lie in [{}, {}]", ltft.min_wte, ltft.max_wte),
-                ));
-            }
-        }
-        let total: f64 = weights.iter().sum();
-        let mut cum = 0.0;
-        let table = options
-            .iter()
-            .zip(&weights)
-            .map(|(f, w)| {
-                cum += w / total;
-                (threshold(cum), (f * 10.0).round() as u8)
-            })
-            .collect();
-        tables.push(table);
-        Ok((tables.len() - 1) as u16)
-    }
-
-    fn hazard_bands(&self, h: &RawHazard, bands: &[f64]) -> Result<(usize, usize), ConfigError> {
-        let find = |key: &str, v: f64| -> Result<usize, ConfigError> {
-            bands
-                .iter()
-                .position(|b| (b - v).abs() < 1e-9)
-                .map(|i| i + 1)
-                .ok_or_else(|| self.err(key, fmt_num(v), "age bounds must be one of model.age_bands_years"))
-        };
-        let lo = match h.age_min_years {
-            Some(v) => find(&format!("hazard.{}.age_min_years", h.name), v)?,
-            None => 0,
-        };
-        let hi = match h.age_max_years {
-            Some(v) => find(&format!("hazard.{}.age_max_years", h.name), v)?,
-            None => bands.len() + 1,
-        };
-        if lo >= hi {
-            return Err(self.err(
-                format!("hazard.{}.age_min_years", h.name),
-                format!("{:?}..{:?}", h.age_min_years, h.age_max_years),
-                "empty age range",
-            ));
-        }
-        Ok((lo, hi))
-    }
-
-    fn initial(&self, grades: &[Grade], groups: &[Group]) -> Result<Initial, ConfigError> {
-        let raw = self.raw;
-        let init = &raw.initial;
-        match init.layout.as_deref().unwrap_or("stocks") {
-            "stocks" => {
-                let mut stocks = Vec::new();
-                for (i, s) in raw.stock.iter().enumerate() {
-                    let k = |x: &str| format!("stock.{i}.{x}");
-                    let grade = self.grade(&k("grade"), &s.grade, grades)?;
-                    let state = self.state(&k("state"), &s.state, false)?;
-                    let kind = grades[grade as usize].kind;
-                    let ok = match state {
-                        State::Student => kind == GradeKind::Student,
-                        State::Trainee | State::Ltft | State::Pause => kind == GradeKind::Training,
-                        State::Qualified | State::OverseasRecruit => kind == GradeKind::Employed,
-                        State::Returner | State::Leaver => kind != GradeKind::Student,
-                        State::Gone => false,
-                    };
-                    if !ok {
-                        return Err(self.err(
-                            k("state"),
-                            &s.state,
-                            format!("grade {} cannot hold this state", s.grade),
-                        ));
-                    }
-                    self.count(&k("headcount"), s.headcount)?;
-                    self.fte(&k("fte_mean"), s.fte_mean)?;
-                    stocks.push(Stock {
-                        grade,
-                        state,
-                        headcount: (s.headcount / self.scale).round() as u64,
-                        age_months: self.age_range(&k("age_years"), s.age_years)?,
-                        female_threshold: threshold(self.prob(&k("share_female"), s.share_female)?),
-                        fte_mean: s.fte_mean,
-                    });
-                }
-                Ok(Initial::Stocks(stocks))
-            }
-            "lattice" => {
-                let missing = |f: &str| self.err(format!("initial.{f}"), "(missing)", "required by the lattice layout");
-                let gw = init.group_weights.as_ref().ok_or_else(|| missing("group_weights"))?;
-                let sw = init.state_weights.as_ref().ok_or_else(|| missing("state_weights"))?;
-                let gm = init.grades.as_ref().ok_or_else(|| missing("grades"))?;
-                // Weights are taken in group (config) order and state (enum) order.
-                let mut gws = Vec::new();
-                for name in gw.keys() {
-                    groups
-                        .iter()
-                        .position(|g| &g.name == name)
-                        .ok_or_else(|| self.err("initial.group_weights", name, "unknown group"))?;
-                }
-                for (gi, g) in groups.iter().enumerate() {
-                    if let Some(w) = gw.get(&g.name) {
-                        gws.push((*w, gi as u8));
-                    }
-                }
-                let mut sws = Vec::new();
-                for name in sw.keys() {
-                    self.state("initial.state_weights", name, false)?;
-                }
-                for st in State::CAREER {
-                    if let Some(w) = sw.get(st.name()) {
-                        sws.push((*w, st));
-                    }
-                }
-                if gws.iter().map(|x| x.0 as u64).sum::<u64>() == 0 || sws.iter().map(|x| x.0 as u64).sum::<u64>() == 0
-                {
-                    return Err(self.err("initial.group_weights", "0", "weights must not all be zero"));
-                }
-                let mut grade_of = vec![[u8::MAX; State::COUNT]; groups.len()];
-                for &(_, gi) in &gws {
-                    let gname = &groups[gi as usize].name;
-                    let row = gm.get(gname).ok_or_else(|| {
-                        self.err(
-                            format!("initial.grades.{gname}"),
-                            "(missing)",
-                            "grade of each state needed",
-                        )
-                    })?;
-                    for &(_, st) in &sws {
-                        let gr = row.get(st.name()).ok_or_else(|| {
-                            self.err(
-                                format!("initial.grades.{gname}.{}", st.name()),
-                                "(missing)",
-                                "grade needed",
-                            )
-                        })?;
-                        let g = self.grade(&format!("initial.grades.{gname}.{}", st.name()), gr, grades)?;
-                        if grades[g as usize].group != gi {
-                            return Err(self.err(
-                                format!("initial.grades.{gname}.{}", st.name()),
-                                gr,
-                                "grade of another group",
-                            ));
-                        }
-                        grade_of[gi as usize][st as usize] = g;
-                    }
-                }
-                let span = init.age_months_span.ok_or_else(|| missing("age_months_span"))?;
-                if span == 0 || span as usize > MAX_AGE_MONTHS {
-                    return Err(self.err(
-                        "initial.age_months_span",
-                        span,
-                        format!("must be 1..={MAX_AGE_MONTHS} months"),
-                    ));
-                }
-                let base = init.age_months_base.ok_or_else(|| missing("age_months_base"))?;
-                if base as usize > MAX_AGE_MONTHS {
-                    return Err(self.err(
-                        "initial.age_months_base",
-                        base,
-                        format!("must be 0..={MAX_AGE_MONTHS} months"),
-                    ));
-                }
-                let agents = init.agents.unwrap_or(0);
-                if agents > MAX_POPULATION {
-                    return Err(self.err("initial.agents", agents, format!("at most {MAX_POPULATION} clinicians")));
-                }
-                Ok(Initial::Lattice(Lattice {
-                    agents: (agents as f64 / self.scale).round() as u64,
-                    groups: gws,
-                    states: sws,
-                    grade_of,
-                    age: (base, init.age_months_stride.unwrap_or(1), span),
-                    ltft_fte_tenths: self.fte("initial.ltft_fte", init.ltft_fte.unwrap_or(raw.ltft.max_wte))?,
-                }))
-            }
-            other => Err(self.err("initial.layout", format!("\"{other}\""), "layout is stocks or lattice")),
-        }
     }
 }
 

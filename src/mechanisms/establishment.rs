@@ -9,8 +9,20 @@
 //! from a snapshot continues from the last record.
 
 use crate::calendar::YearMonth;
+use crate::config::RawGroup;
+use crate::error::ConfigError;
+use crate::limits::fmt_num;
 use crate::mechanisms::leaving::is_employed;
-use crate::rules::Rules;
+use crate::rules::{Compiler, Rules, Series};
+
+/// A group's funded establishment (budgeted FTE posts), for vacancies.
+#[derive(Clone, Debug)]
+pub struct Establishment {
+    /// Share of the establishment vacant at month 0.
+    pub vacancy_rate_at_start: f64,
+    /// Yearly growth (a fraction, > -1), by calendar year.
+    pub growth_annual_rate: Series,
+}
 
 /// Establishment FTE (of the simulated population) per (group, region),
 /// indexed `group * regions + region`; 0 for a group without one.
@@ -60,6 +72,39 @@ pub fn grow(rules: &Rules, last: &[f64], date: YearMonth) -> Vec<f64> {
             None => 0.0,
         })
         .collect()
+}
+
+/// Validates and compiles a group's establishment (its
+/// `vacancy_rate_at_start` and `establishment_growth_annual_rate`), if any.
+pub(crate) fn compile(c: &Compiler<'_>, g: &RawGroup, start_year: i32) -> Result<Option<Establishment>, ConfigError> {
+    let k = |f: &str| format!("group.{}.{f}", g.name);
+    Ok(match (g.vacancy_rate_at_start, &g.establishment_growth_annual_rate) {
+        (None, None) => None,
+        (Some(v), Some(growth)) => {
+            let v = c.prob(&k("vacancy_rate_at_start"), v)?;
+            if v >= 1.0 {
+                return Err(c.err(k("vacancy_rate_at_start"), fmt_num(v), "must be below 1"));
+            }
+            Some(Establishment {
+                vacancy_rate_at_start: v,
+                growth_annual_rate: c.growth_series(&k("establishment_growth_annual_rate"), growth, start_year)?,
+            })
+        }
+        (Some(_), None) => {
+            return Err(c.err(
+                k("establishment_growth_annual_rate"),
+                "(missing)",
+                "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(c.err(
+                k("vacancy_rate_at_start"),
+                "(missing)",
+                "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+            ));
+        }
+    })
 }
 
 #[cfg(test)]

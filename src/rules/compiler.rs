@@ -1,7 +1,7 @@
 //! The shared tools of config compilation: the [`Compiler`] every section
 //! validates with (error construction, probabilities, counts, FTEs, ages,
 //! year series, calendar months, shares, unique names). A section's own
-//! checks live beside its rules (see the list in [`super::compile`]).
+//! checks live beside its rules (see the list in `Compiler::compile`).
 
 use std::collections::BTreeMap;
 
