@@ -224,3 +224,24 @@ impl MonthLedger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn state_fte_section_is_a_number_or_own() {
+        let raw = tiny_raw("[state_fte]\npause = \"own\"\nstudent = 0.5\n");
+        let fte = compile_state_fte(&compiler(&raw, 1.0), &raw.state_fte).unwrap();
+        assert_eq!(fte[State::Pause as usize], None);
+        assert_eq!(fte[State::Student as usize], Some(5));
+        assert_eq!(fte[State::Leaver as usize], Some(0));
+        assert_eq!(fte[State::Qualified as usize], None);
+        let raw = tiny_raw("[state_fte]\npause = \"half\"\n");
+        assert_eq!(
+            invalid(compile_state_fte(&compiler(&raw, 1.0), &raw.state_fte)).0,
+            "state_fte.pause"
+        );
+    }
+}

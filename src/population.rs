@@ -294,3 +294,33 @@ pub(crate) fn compile(
         other => Err(c.err("initial.layout", format!("\"{other}\""), "layout is stocks or lattice")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    fn initial(extra: &str, scale: f64) -> Result<Initial, ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, scale);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)
+    }
+
+    #[test]
+    fn initial_section_scales_stocks_and_checks_the_lattice() {
+        let stock = "[[stock]]\ngrade = \"st\"\nstate = \"trainee\"\nheadcount = 1000\nage_years = [28, 35]\nshare_female = 0.5\nfte_mean = 1.0\n";
+        let Initial::Stocks(stocks) = initial(stock, 4.0).unwrap() else {
+            panic!("stocks expected")
+        };
+        assert_eq!(
+            (stocks[0].grade, stocks[0].headcount, stocks[0].age_months),
+            (1, 250, (336, 420))
+        );
+        let e = invalid(initial(&stock.replace("trainee", "qualified"), 1.0));
+        assert_eq!(e, ("stock.0.state".into(), "grade st cannot hold this state".into()));
+        let e = invalid(initial("[initial]\nlayout = \"lattice\"\n", 1.0));
+        assert_eq!(e.0, "initial.group_weights");
+    }
+}

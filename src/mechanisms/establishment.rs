@@ -112,6 +112,7 @@ mod tests {
     use super::*;
     use crate::clinician::State;
     use crate::testutil::tiny_source;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn rules() -> Rules {
         let set = [
@@ -184,5 +185,23 @@ mod tests {
     fn vacancies_are_never_negative() {
         assert_eq!(vacancies(100.0, 90.0), 10.0);
         assert_eq!(vacancies(100.0, 120.0), 0.0);
+    }
+
+    #[test]
+    fn establishment_needs_both_its_fields() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        let mut g = raw.group[0].clone();
+        assert!(compile(&c, &g, 2020).unwrap().is_none());
+        g.vacancy_rate_at_start = Some(0.1);
+        assert_eq!(
+            invalid(compile(&c, &g, 2020)).0,
+            "group.doctor.establishment_growth_annual_rate"
+        );
+        g.establishment_growth_annual_rate = Some([("2020".to_string(), 0.02)].into_iter().collect());
+        let e = compile(&c, &g, 2020).unwrap().unwrap();
+        assert_eq!((e.vacancy_rate_at_start, e.growth_annual_rate.at(2030)), (0.1, 0.02));
+        g.vacancy_rate_at_start = Some(1.0);
+        assert_eq!(invalid(compile(&c, &g, 2020)).1, "must be below 1");
     }
 }

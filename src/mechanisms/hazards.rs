@@ -320,3 +320,62 @@ fn hazard_bands(c: &Compiler<'_>, h: &RawHazard, bands: &[f64]) -> Result<(usize
     }
     Ok((lo, hi))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    fn tables(extra: &str) -> Result<HazardTables, ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, 1.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        let bands = &raw.model.age_bands_years;
+        compile(&c, &raw.hazard, &raw.ltft, raw.pause.enabled, &groups, &grades, bands)
+    }
+
+    const QUIT: &str = "[[hazard]]\nname = \"quit\"\ngrades = [\"consultant\"]\nstate = \"qualified\"\nto = \"gone\"\n";
+
+    #[test]
+    fn hazard_section_compiles_annual_rates_to_monthly_thresholds() {
+        let t = tables(&format!("{QUIT}annual_rate = 0.5\n")).unwrap();
+        let monthly = 1.0 - 0.5f64.powf(1.0 / 12.0);
+        assert_eq!(t.names, ["quit"]);
+        assert_eq!(t.outcomes.len(), 2, "one outcome per sex");
+        assert_eq!(t.outcomes[0].cum_threshold, threshold(monthly));
+        assert_eq!(
+            (t.outcomes[0].to_state, t.outcomes[0].fte_choice),
+            (State::Gone, FTE_UNCHANGED)
+        );
+    }
+
+    #[test]
+    fn hazard_section_refuses_competing_hazards_past_one() {
+        let two = format!(
+            "{QUIT}monthly_prob = 0.6\n{}monthly_prob = 0.6\n",
+            QUIT.replace("quit", "go")
+        );
+        let e = tables(&two).map(|_| ());
+        assert_eq!(invalid(e).0, "hazard.quit+go");
+        let e = tables(&format!("{QUIT}monthly_prob = 0.1\nannual_rate = 0.1\n")).map(|_| ());
+        assert_eq!(invalid(e).1, "give exactly one of monthly_prob and annual_rate");
+    }
+
+    #[test]
+    fn age_bands_are_ascending_and_index_every_age() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        let (n, band_of_age) = compile_age_bands(&c, &[30.0, 50.0]).unwrap();
+        assert_eq!(
+            (
+                n,
+                band_of_age[29 * 12],
+                band_of_age[30 * 12],
+                band_of_age[MAX_AGE_MONTHS]
+            ),
+            (3, 0, 1, 2)
+        );
+        assert_eq!(invalid(compile_age_bands(&c, &[50.0, 30.0])).0, "model.age_bands_years");
+    }
+}

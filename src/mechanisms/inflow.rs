@@ -312,6 +312,7 @@ pub(crate) fn compile(
 mod tests {
     use super::*;
     use crate::testutil::tiny_source;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     #[test]
     fn joiner_ids_by_origin_are_distinct_and_above_the_initial_population() {
@@ -349,5 +350,41 @@ mod tests {
         let e = load(&share, "").unwrap_err();
         assert!(e.contains("inflow.cts.per_month_share_of_initial"), "{e}");
         assert!(load(&share, "joiner_ids = \"sequential\"").is_ok());
+    }
+
+    fn inflows(extra: &str, joiner_ids: Option<&str>) -> Result<(Vec<Inflow>, JoinerIds), ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, 2.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.inflow, joiner_ids, &grades, 1, 2020)
+    }
+
+    const IMG: &str = "[[inflow]]\nname = \"img\"\ngrade = \"consultant\"\nstate = \"overseas_recruit\"\nage_years = [30, 40]\nshare_female = 0.5\nmonths = [9, 3]\n";
+
+    #[test]
+    fn inflow_section_compiles_scaled_places_and_sorted_months() {
+        let (f, ids) = inflows(&format!("{IMG}per_year = {{ 2020 = 100 }}\n"), None).unwrap();
+        assert_eq!(ids, JoinerIds::ByOrigin);
+        assert_eq!(
+            (f[0].months.as_slice(), f[0].places.as_ref().map(|p| p.at(2030))),
+            ([3, 9].as_slice(), Some(50.0))
+        );
+        assert_eq!(
+            inflows(&format!("{IMG}per_year = {{ 2020 = 1 }}\n"), Some("sequential"))
+                .unwrap()
+                .1,
+            JoinerIds::Sequential
+        );
+    }
+
+    #[test]
+    fn inflow_section_refuses_what_it_cannot_number_or_size() {
+        let both = format!("{IMG}per_year = {{ 2020 = 1 }}\nper_month_share_of_initial = 0.001\n");
+        assert_eq!(invalid(inflows(&both, None)).0, "inflow.img.per_year");
+        let e = invalid(inflows(&format!("{IMG}per_year = {{ 2020 = 1 }}\n"), Some("random")));
+        assert_eq!(e, ("model.joiner_ids".into(), "must be by_origin or sequential".into()));
+        let e = invalid(inflows(&format!("{IMG}per_month_share_of_initial = 0.01\n"), None));
+        assert_eq!(e.0, "inflow.img.per_month_share_of_initial");
     }
 }

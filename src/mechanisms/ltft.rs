@@ -35,3 +35,27 @@ pub(crate) fn compile(c: &Compiler<'_>, ltft: &RawLtft) -> Result<(), ConfigErro
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn ltft_section_needs_an_ordered_wte_range_below_one() {
+        let raw = tiny_raw("[ltft]\nmin_wte = 0.5\nmax_wte = 0.8\n");
+        compile(&compiler(&raw, 1.0), &raw.ltft).unwrap();
+        for bad in [
+            "min_wte = 0.05\nmax_wte = 0.8",
+            "min_wte = 0.8\nmax_wte = 0.5",
+            "min_wte = 0.5\nmax_wte = 1.0",
+        ] {
+            let raw = tiny_raw(&format!("[ltft]\n{bad}\n"));
+            assert_eq!(
+                invalid(compile(&compiler(&raw, 1.0), &raw.ltft)).0,
+                "ltft.min_wte",
+                "{bad}"
+            );
+        }
+    }
+}

@@ -95,6 +95,7 @@ mod tests {
     use super::*;
     use crate::mechanisms::{Ctx, enter};
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn trainee(rules: &Rules, progress: u16) -> Clinician {
         Clinician {
@@ -136,5 +137,22 @@ mod tests {
         let mut ct = trainee(&rules, 0);
         ct.grade = rules.grade_index("ct").unwrap();
         assert!(!eligible(&rules, &ct));
+    }
+
+    #[test]
+    fn pause_section_compiles_and_scales_its_capacity() {
+        let raw = tiny_raw("[pause]\napproval_capacity_per_year = 100\ncredit_fraction = 0.5\n");
+        let p = compile(&compiler(&raw, 4.0), &raw.pause).unwrap();
+        assert_eq!(
+            (p.capacity_per_year, p.credit_fraction, p.max_months),
+            (Some(25), 0.5, 12)
+        );
+        let raw = tiny_raw("[pause]\nmax_months = 0\n");
+        assert_eq!(invalid(compile(&compiler(&raw, 1.0), &raw.pause)).0, "pause.max_months");
+        let raw = tiny_raw("[pause]\ncapacity_year_start_month = 13\n");
+        assert_eq!(
+            invalid(compile(&compiler(&raw, 1.0), &raw.pause)).0,
+            "pause.capacity_year_start_month"
+        );
     }
 }

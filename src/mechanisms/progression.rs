@@ -191,6 +191,7 @@ pub(crate) fn compile(c: &Compiler<'_>, raw_grades: &[RawGrade], groups: &[Group
 mod tests {
     use super::*;
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn at(rules: &Rules, grade: &str, state: State, fte: u8) -> Clinician {
         Clinician {
@@ -287,5 +288,25 @@ mod tests {
         c.paused_months += 1;
         advance(&rules, &mut c, Ctx::new(1, 12), &mut t);
         assert_eq!(c.state, State::Trainee);
+    }
+
+    #[test]
+    fn grade_section_compiles_the_ladder_and_refuses_a_cycle() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020).unwrap();
+        let grades = compile(&c, &raw.grade, &groups).unwrap();
+        assert_eq!(
+            grades.iter().map(|g| g.next).collect::<Vec<_>>(),
+            [Some(1), Some(2), None]
+        );
+        assert_eq!((grades[1].duration_tenths, grades[1].awards_cct), (480, true));
+        let mut cycle = raw.grade.clone();
+        cycle[2].kind = "training".into();
+        cycle[2].duration_wte_months = Some(12.0);
+        cycle[2].next = Some("st".into());
+        let (key, message) = invalid(compile(&c, &cycle, &groups));
+        assert_eq!(key, "grade.st.next");
+        assert_eq!(message, "grade progression has a cycle: st -> consultant -> st");
     }
 }

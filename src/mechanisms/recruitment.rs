@@ -201,6 +201,7 @@ mod tests {
     use super::*;
     use crate::ledger::Counters;
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     /// A return campaign: consultants who left at least 36 months ago, all
     /// of whom answer; two places.
@@ -279,5 +280,29 @@ posts_per_year = { 2020 = 2 }
         let k = &world.resource::<MonthLedger>().counters;
         assert_eq!((k.posts_offered[0], k.posts_filled[0]), (2, 2));
         assert_eq!((k.applicants[0], k.unplaced[0]), (4, 2));
+    }
+
+    fn schemes(extra: &str) -> Result<Vec<Scheme>, ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, 1.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.recruitment, &grades, &[0.25, 0.75], 2020)
+    }
+
+    const ST: &str = "[[recruitment]]\nname = \"st\"\ninto_grade = \"st\"\nfrom_grades = [\"ct\"]\nmonths = [8, 2]\napply_prob = 1.0\nposts_per_year = { 2020 = 10 }\n";
+
+    #[test]
+    fn recruitment_section_splits_posts_by_round_and_region() {
+        let s = &schemes(ST).unwrap()[0];
+        assert_eq!((s.into_state, s.months.as_slice()), (State::Trainee, [8, 2].as_slice()));
+        assert_eq!(
+            (s.round_shares.as_slice(), s.region_shares.as_slice()),
+            ([0.5, 0.5].as_slice(), [0.25, 0.75].as_slice())
+        );
+        let e = invalid(schemes(&format!("{ST}round_shares = [0.5, 0.6]\n")));
+        assert_eq!(e.0, "recruitment.st.round_shares");
+        let e = invalid(schemes(&format!("{ST}min_months_in_state = 1201\n")));
+        assert_eq!(e.0, "recruitment.st.min_months_in_state");
     }
 }

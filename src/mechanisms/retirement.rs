@@ -60,3 +60,21 @@ pub(crate) fn compile(c: &Compiler<'_>, raw_groups: &[RawGroup], start_year: i32
     check_unique(c, "group", &groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>())?;
     Ok(groups)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn group_section_compiles_ages_in_months_and_checks_them() {
+        let raw = tiny_raw("");
+        let groups = compile(&compiler(&raw, 1.0), &raw.group, 2020).unwrap();
+        assert_eq!((groups[0].pension_age_months, groups[0].max_age_months), (780, 840));
+        assert_eq!(groups[0].retire_to, State::Gone);
+        let mut too_young = raw.group.clone();
+        too_young[0].max_working_age_years = 60.0;
+        let e = invalid(compile(&compiler(&raw, 1.0), &too_young, 2020));
+        assert_eq!(e.0, "group.doctor.max_working_age_years");
+    }
+}

@@ -83,3 +83,22 @@ pub(crate) fn compile(c: &Compiler<'_>, rt: &RawReturners) -> Result<ReturnerRul
         rtp_months: rt.rtp_months as u16,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn returners_section_compiles_progress_in_tenths() {
+        let raw = tiny_raw("[returners]\nsupportt_progress_fraction = 0.5\n");
+        assert_eq!(
+            compile(&compiler(&raw, 1.0), &raw.returners)
+                .unwrap()
+                .supportt_progress_tenths,
+            5
+        );
+        let raw = tiny_raw("[returners]\nthreshold_months = 241\n");
+        assert_eq!(invalid(compile(&compiler(&raw, 1.0), &raw.returners)).0, "returners");
+    }
+}

@@ -49,3 +49,30 @@ pub(crate) fn regions(c: &Compiler<'_>, region: &[RawRegion]) -> Result<(Vec<Str
     )?;
     Ok((regions, region_shares))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn model_and_regions_are_checked() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        assert_eq!(
+            model(&c, &raw.model).unwrap(),
+            YearMonth::parse_checked("2020-08").unwrap()
+        );
+        let mut m = raw.model.clone();
+        m.name = "a b".into();
+        assert_eq!(invalid(model(&c, &m)).0, "model.name");
+        let (names, shares) = regions(&c, &raw.region).unwrap();
+        assert_eq!((names, shares), (vec!["england".to_string()], vec![1.0]));
+        let mut two = raw.region.clone();
+        two.push(raw.region[0].clone());
+        assert_eq!(
+            invalid(regions(&c, &two)),
+            ("region.name".into(), "duplicate name".into())
+        );
+    }
+}
