@@ -11,7 +11,9 @@ use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clinician::{Clinician, State};
-use crate::rules::Rules;
+use crate::config::{FteRule, RawStateFte};
+use crate::error::ConfigError;
+use crate::rules::{Compiler, Rules};
 
 /// Flow endpoint meaning "not in the model" (a joiner's origin, a permanent exit).
 pub const OUTSIDE: u32 = 0;
@@ -42,6 +44,25 @@ pub fn fte_of(rules: &Rules, c: &Clinician) -> u8 {
         State::Gone => 0,
         s => rules.state_fte[s as usize].unwrap_or(c.fte_tenths),
     }
+}
+
+/// Validates and compiles `[state_fte]`: the FTE each non-working state
+/// counts for in [`fte_of`] (`None`: the clinician's own).
+pub(crate) fn compile_state_fte(c: &Compiler<'_>, sf: &RawStateFte) -> Result<[Option<u8>; State::COUNT], ConfigError> {
+    let rule = |key: &str, r: &FteRule| -> Result<Option<u8>, ConfigError> {
+        match r {
+            FteRule::Fixed(v) => Ok(Some(c.fte(key, *v)?)),
+            FteRule::Own(s) if s == "own" => Ok(None),
+            FteRule::Own(s) => Err(c.err(key, format!("\"{s}\""), "an FTE number or \"own\"")),
+        }
+    };
+    let mut state_fte = [None; State::COUNT];
+    state_fte[State::Student as usize] = rule("state_fte.student", &sf.student)?;
+    state_fte[State::Pause as usize] = rule("state_fte.pause", &sf.pause)?;
+    state_fte[State::Returner as usize] = rule("state_fte.returner", &sf.returner)?;
+    state_fte[State::OverseasRecruit as usize] = rule("state_fte.overseas_recruit", &sf.overseas_recruit)?;
+    state_fte[State::Leaver as usize] = Some(0);
+    Ok(state_fte)
 }
 
 /// Kinds of durations recorded in histograms.
@@ -201,5 +222,26 @@ impl MonthLedger {
             flows: std::mem::take(&mut self.flows).into_iter().collect(),
             counters: std::mem::take(&mut self.counters),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn state_fte_section_is_a_number_or_own() {
+        let raw = tiny_raw("[state_fte]\npause = \"own\"\nstudent = 0.5\n");
+        let fte = compile_state_fte(&compiler(&raw, 1.0), &raw.state_fte).unwrap();
+        assert_eq!(fte[State::Pause as usize], None);
+        assert_eq!(fte[State::Student as usize], Some(5));
+        assert_eq!(fte[State::Leaver as usize], Some(0));
+        assert_eq!(fte[State::Qualified as usize], None);
+        let raw = tiny_raw("[state_fte]\npause = \"half\"\n");
+        assert_eq!(
+            invalid(compile_state_fte(&compiler(&raw, 1.0), &raw.state_fte)).0,
+            "state_fte.pause"
+        );
     }
 }

@@ -5,10 +5,14 @@
 use rand::Rng;
 
 use crate::clinician::{Clinician, State};
+use crate::config::{RawInitial, RawLtft, RawStock};
+use crate::error::ConfigError;
+use crate::limits::MAX_POPULATION;
 use crate::mechanisms::apportion;
 use crate::mechanisms::inflow::{Profile, new_clinician};
+use crate::random::threshold;
 use crate::random::{Purpose, stream};
-use crate::rules::{GradeKind, Initial, Lattice, Rules};
+use crate::rules::{Compiler, Grade, GradeKind, Group, Initial, Lattice, MAX_AGE_MONTHS, Rules, Stock};
 
 /// An iterator that knows exactly how many items remain, so bevy can
 /// reserve its storage once.
@@ -152,4 +156,171 @@ pub fn lattice_member(rules: &Rules, l: &Lattice, i: u64) -> Clinician {
         _ => c.fte_tenths = (g.fte_mean * 10.0).round() as u8,
     }
     c
+}
+
+/// Validates and compiles `[initial]` and `[[stock]]`: the initial
+/// population as stock blocks or as the benchmark lattice.
+pub(crate) fn compile(
+    c: &Compiler<'_>,
+    init: &RawInitial,
+    raw_stocks: &[RawStock],
+    ltft: &RawLtft,
+    grades: &[Grade],
+    groups: &[Group],
+) -> Result<Initial, ConfigError> {
+    match init.layout.as_deref().unwrap_or("stocks") {
+        "stocks" => {
+            let mut stocks = Vec::new();
+            for (i, s) in raw_stocks.iter().enumerate() {
+                let k = |x: &str| format!("stock.{i}.{x}");
+                let grade = c.grade(&k("grade"), &s.grade, grades)?;
+                let state = c.state(&k("state"), &s.state, false)?;
+                let kind = grades[grade as usize].kind;
+                let ok = match state {
+                    State::Student => kind == GradeKind::Student,
+                    State::Trainee | State::Ltft | State::Pause => kind == GradeKind::Training,
+                    State::Qualified | State::OverseasRecruit => kind == GradeKind::Employed,
+                    State::Returner | State::Leaver => kind != GradeKind::Student,
+                    State::Gone => false,
+                };
+                if !ok {
+                    return Err(c.err(
+                        k("state"),
+                        &s.state,
+                        format!("grade {} cannot hold this state", s.grade),
+                    ));
+                }
+                c.count(&k("headcount"), s.headcount)?;
+                c.fte(&k("fte_mean"), s.fte_mean)?;
+                stocks.push(Stock {
+                    grade,
+                    state,
+                    headcount: (s.headcount / c.scale).round() as u64,
+                    age_months: c.age_range(&k("age_years"), s.age_years)?,
+                    female_threshold: threshold(c.prob(&k("share_female"), s.share_female)?),
+                    fte_mean: s.fte_mean,
+                });
+            }
+            Ok(Initial::Stocks(stocks))
+        }
+        "lattice" => {
+            let missing = |f: &str| c.err(format!("initial.{f}"), "(missing)", "required by the lattice layout");
+            let gw = init.group_weights.as_ref().ok_or_else(|| missing("group_weights"))?;
+            let sw = init.state_weights.as_ref().ok_or_else(|| missing("state_weights"))?;
+            let gm = init.grades.as_ref().ok_or_else(|| missing("grades"))?;
+            // Weights are taken in group (config) order and state (enum) order.
+            let mut gws = Vec::new();
+            for name in gw.keys() {
+                groups
+                    .iter()
+                    .position(|g| &g.name == name)
+                    .ok_or_else(|| c.err("initial.group_weights", name, "unknown group"))?;
+            }
+            for (gi, g) in groups.iter().enumerate() {
+                if let Some(w) = gw.get(&g.name) {
+                    gws.push((*w, gi as u8));
+                }
+            }
+            let mut sws = Vec::new();
+            for name in sw.keys() {
+                c.state("initial.state_weights", name, false)?;
+            }
+            for st in State::CAREER {
+                if let Some(w) = sw.get(st.name()) {
+                    sws.push((*w, st));
+                }
+            }
+            if gws.iter().map(|x| x.0 as u64).sum::<u64>() == 0 || sws.iter().map(|x| x.0 as u64).sum::<u64>() == 0 {
+                return Err(c.err("initial.group_weights", "0", "weights must not all be zero"));
+            }
+            let mut grade_of = vec![[u8::MAX; State::COUNT]; groups.len()];
+            for &(_, gi) in &gws {
+                let gname = &groups[gi as usize].name;
+                let row = gm.get(gname).ok_or_else(|| {
+                    c.err(
+                        format!("initial.grades.{gname}"),
+                        "(missing)",
+                        "grade of each state needed",
+                    )
+                })?;
+                for &(_, st) in &sws {
+                    let gr = row.get(st.name()).ok_or_else(|| {
+                        c.err(
+                            format!("initial.grades.{gname}.{}", st.name()),
+                            "(missing)",
+                            "grade needed",
+                        )
+                    })?;
+                    let g = c.grade(&format!("initial.grades.{gname}.{}", st.name()), gr, grades)?;
+                    if grades[g as usize].group != gi {
+                        return Err(c.err(
+                            format!("initial.grades.{gname}.{}", st.name()),
+                            gr,
+                            "grade of another group",
+                        ));
+                    }
+                    grade_of[gi as usize][st as usize] = g;
+                }
+            }
+            let span = init.age_months_span.ok_or_else(|| missing("age_months_span"))?;
+            if span == 0 || span as usize > MAX_AGE_MONTHS {
+                return Err(c.err(
+                    "initial.age_months_span",
+                    span,
+                    format!("must be 1..={MAX_AGE_MONTHS} months"),
+                ));
+            }
+            let base = init.age_months_base.ok_or_else(|| missing("age_months_base"))?;
+            if base as usize > MAX_AGE_MONTHS {
+                return Err(c.err(
+                    "initial.age_months_base",
+                    base,
+                    format!("must be 0..={MAX_AGE_MONTHS} months"),
+                ));
+            }
+            let agents = init.agents.unwrap_or(0);
+            if agents > MAX_POPULATION {
+                return Err(c.err("initial.agents", agents, format!("at most {MAX_POPULATION} clinicians")));
+            }
+            Ok(Initial::Lattice(Lattice {
+                agents: (agents as f64 / c.scale).round() as u64,
+                groups: gws,
+                states: sws,
+                grade_of,
+                age: (base, init.age_months_stride.unwrap_or(1), span),
+                ltft_fte_tenths: c.fte("initial.ltft_fte", init.ltft_fte.unwrap_or(ltft.max_wte))?,
+            }))
+        }
+        other => Err(c.err("initial.layout", format!("\"{other}\""), "layout is stocks or lattice")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    fn initial(extra: &str, scale: f64) -> Result<Initial, ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, scale);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)
+    }
+
+    #[test]
+    fn initial_section_scales_stocks_and_checks_the_lattice() {
+        let stock = "[[stock]]\ngrade = \"st\"\nstate = \"trainee\"\nheadcount = 1000\nage_years = [28, 35]\nshare_female = 0.5\nfte_mean = 1.0\n";
+        let Initial::Stocks(stocks) = initial(stock, 4.0).unwrap() else {
+            panic!("stocks expected")
+        };
+        assert_eq!(
+            (stocks[0].grade, stocks[0].headcount, stocks[0].age_months),
+            (1, 250, (336, 420))
+        );
+        let e = invalid(initial(&stock.replace("trainee", "qualified"), 1.0));
+        assert_eq!(e, ("stock.0.state".into(), "grade st cannot hold this state".into()));
+        let e = invalid(initial("[initial]\nlayout = \"lattice\"\n", 1.0));
+        assert_eq!(e.0, "initial.group_weights");
+    }
 }

@@ -1,7 +1,8 @@
 //! A tiny config for unit tests of single mechanisms.
 
-use crate::config::ConfigSource;
-use crate::rules::Rules;
+use crate::config::{ConfigSource, RawConfig};
+use crate::error::ConfigError;
+use crate::rules::{Compiler, Rules};
 
 /// Doctor-only rules: ct (24 WTE-months) -> st (48, CCT, pause-eligible)
 /// -> consultant, with `extra` TOML appended.
@@ -55,5 +56,27 @@ kind = "employed"
     ConfigSource {
         file: "tiny.toml".into(),
         text,
+    }
+}
+
+/// The raw [`tiny_source`] config, for unit tests of one section's `compile`.
+pub fn tiny_raw(extra: &str) -> RawConfig {
+    toml::from_str(&tiny_source(extra).text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A compiler of `raw` at population scale `scale`.
+pub fn compiler(raw: &RawConfig, scale: f64) -> Compiler<'_> {
+    Compiler {
+        file: "tiny.toml",
+        raw,
+        scale,
+    }
+}
+
+/// The key and message of a validation error.
+pub fn invalid<T: std::fmt::Debug>(r: Result<T, ConfigError>) -> (String, String) {
+    match r {
+        Err(ConfigError::Invalid { key, message, .. }) => (key, message),
+        other => panic!("expected a validation error, got {other:?}"),
     }
 }

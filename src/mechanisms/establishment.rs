@@ -9,8 +9,20 @@
 //! from a snapshot continues from the last record.
 
 use crate::calendar::YearMonth;
+use crate::config::RawGroup;
+use crate::error::ConfigError;
+use crate::limits::fmt_num;
 use crate::mechanisms::leaving::is_employed;
-use crate::rules::Rules;
+use crate::rules::{Compiler, Rules, Series};
+
+/// A group's funded establishment (budgeted FTE posts), for vacancies.
+#[derive(Clone, Debug)]
+pub struct Establishment {
+    /// Share of the establishment vacant at month 0.
+    pub vacancy_rate_at_start: f64,
+    /// Yearly growth (a fraction, > -1), by calendar year.
+    pub growth_annual_rate: Series,
+}
 
 /// Establishment FTE (of the simulated population) per (group, region),
 /// indexed `group * regions + region`; 0 for a group without one.
@@ -62,11 +74,45 @@ pub fn grow(rules: &Rules, last: &[f64], date: YearMonth) -> Vec<f64> {
         .collect()
 }
 
+/// Validates and compiles a group's establishment (its
+/// `vacancy_rate_at_start` and `establishment_growth_annual_rate`), if any.
+pub(crate) fn compile(c: &Compiler<'_>, g: &RawGroup, start_year: i32) -> Result<Option<Establishment>, ConfigError> {
+    let k = |f: &str| format!("group.{}.{f}", g.name);
+    Ok(match (g.vacancy_rate_at_start, &g.establishment_growth_annual_rate) {
+        (None, None) => None,
+        (Some(v), Some(growth)) => {
+            let v = c.prob(&k("vacancy_rate_at_start"), v)?;
+            if v >= 1.0 {
+                return Err(c.err(k("vacancy_rate_at_start"), fmt_num(v), "must be below 1"));
+            }
+            Some(Establishment {
+                vacancy_rate_at_start: v,
+                growth_annual_rate: c.growth_series(&k("establishment_growth_annual_rate"), growth, start_year)?,
+            })
+        }
+        (Some(_), None) => {
+            return Err(c.err(
+                k("establishment_growth_annual_rate"),
+                "(missing)",
+                "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(c.err(
+                k("vacancy_rate_at_start"),
+                "(missing)",
+                "an establishment needs both `vacancy_rate_at_start` and `establishment_growth_annual_rate`",
+            ));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clinician::State;
     use crate::testutil::tiny_source;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn rules() -> Rules {
         let set = [
@@ -139,5 +185,23 @@ mod tests {
     fn vacancies_are_never_negative() {
         assert_eq!(vacancies(100.0, 90.0), 10.0);
         assert_eq!(vacancies(100.0, 120.0), 0.0);
+    }
+
+    #[test]
+    fn establishment_needs_both_its_fields() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        let mut g = raw.group[0].clone();
+        assert!(compile(&c, &g, 2020).unwrap().is_none());
+        g.vacancy_rate_at_start = Some(0.1);
+        assert_eq!(
+            invalid(compile(&c, &g, 2020)).0,
+            "group.doctor.establishment_growth_annual_rate"
+        );
+        g.establishment_growth_annual_rate = Some([("2020".to_string(), 0.02)].into_iter().collect());
+        let e = compile(&c, &g, 2020).unwrap().unwrap();
+        assert_eq!((e.vacancy_rate_at_start, e.growth_annual_rate.at(2030)), (0.1, 0.02));
+        g.vacancy_rate_at_start = Some(1.0);
+        assert_eq!(invalid(compile(&c, &g, 2020)).1, "must be below 1");
     }
 }

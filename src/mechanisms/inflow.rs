@@ -3,11 +3,61 @@
 //! `overseas_recruit`, then passing or failing the pipeline by hazards).
 
 use crate::clinician::{Clinician, FLAG_FEMALE, FLAG_PATHWAY_KNOWN, State};
+use crate::config::RawInflow;
+use crate::error::ConfigError;
+use crate::limits::fmt_num;
+use crate::random::threshold;
 use crate::random::{Purpose, stream};
-use crate::rules::{Inflow, JoinerIds, Rules};
+use crate::rules::{Compiler, Grade, GradeKind, Rules, Series, check_unique};
 use rand::Rng;
 
 use super::apportion;
+
+/// Joiners a year of one inflow (and so a month, in one region) at most:
+/// a joiner's number within its origin has 24 bits (`inflow::joiner_id`).
+pub const MAX_JOINERS_PER_MONTH: u64 = 1 << 24;
+/// Inflows at most when joiners are numbered by origin (6 bits).
+pub const MAX_INFLOWS_BY_ORIGIN: usize = 64;
+/// Regions at most when joiners are numbered by origin (5 bits).
+pub const MAX_REGIONS_BY_ORIGIN: usize = 32;
+/// Largest monthly share of the initial population (at most 2^32) that
+/// keeps a month's joiners of one inflow within 24 bits.
+pub const MAX_SHARE_BY_ORIGIN: f64 = 1.0 / 256.0;
+
+/// How joiners are numbered; a clinician's id keys its random streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinerIds {
+    /// From (month, inflow, region, number within them): common random
+    /// numbers between scenarios survive a change to any one inflow.
+    ByOrigin,
+    /// On from the initial population, in order of arrival.
+    Sequential,
+}
+
+/// A compiled inflow.
+#[derive(Clone, Debug)]
+pub struct Inflow {
+    /// Name.
+    pub name: String,
+    /// Grade joined.
+    pub grade: u8,
+    /// State joined.
+    pub state: State,
+    /// Arrival calendar months, ascending.
+    pub months: Vec<u32>,
+    /// Places per year.
+    pub places: Option<Series>,
+    /// Applicants per year.
+    pub applicants: Option<Series>,
+    /// Per month, share of the initial population.
+    pub per_month_share_of_initial: Option<f64>,
+    /// Age range in months.
+    pub age_months: (u16, u16),
+    /// Female threshold.
+    pub female_threshold: u64,
+    /// FTE tenths.
+    pub fte_tenths: u8,
+}
 
 /// Planned places and applicants of an inflow this month, nationally.
 pub fn planned(f: &Inflow, calendar_month: u32, year: i32, initial_population: u64) -> (u64, u64) {
@@ -135,10 +185,134 @@ pub fn joiners(
     (out, counts)
 }
 
+/// Validates and compiles `[[inflow]]` and how joiners are numbered
+/// (`model.joiner_ids`, which bounds the inflows, regions and shares).
+pub(crate) fn compile(
+    c: &Compiler<'_>,
+    raw_inflows: &[RawInflow],
+    joiner_ids: Option<&str>,
+    grades: &[Grade],
+    n_regions: usize,
+    start_year: i32,
+) -> Result<(Vec<Inflow>, JoinerIds), ConfigError> {
+    let mut inflows = Vec::new();
+    for f in raw_inflows {
+        let k = |x: &str| format!("inflow.{}.{x}", f.name);
+        let grade = c.grade(&k("grade"), &f.grade, grades)?;
+        let state = c.state(&k("state"), &f.state, false)?;
+        let gk = grades[grade as usize].kind;
+        let ok = match state {
+            State::Student => gk == GradeKind::Student,
+            State::Trainee => gk == GradeKind::Training,
+            // Lapsed registrants recruited by a return campaign join on a
+            // Return to Practice course (`returner`) before qualifying.
+            State::Qualified | State::OverseasRecruit | State::Returner => gk == GradeKind::Employed,
+            _ => false,
+        };
+        if !ok {
+            return Err(c.err(
+                k("state"),
+                &f.state,
+                format!("joiners cannot enter grade {} in this state", f.grade),
+            ));
+        }
+        let months = match &f.months {
+            Some(m) => {
+                let mut m = c.months_list(&k("months"), m)?;
+                m.sort_unstable();
+                m
+            }
+            None => (1..=12).collect(),
+        };
+        let places = f
+            .per_year
+            .as_ref()
+            .map(|s| c.series(&k("per_year"), s, start_year))
+            .transpose()?;
+        let applicants = f
+            .applicants_per_year
+            .as_ref()
+            .map(|s| c.series(&k("applicants_per_year"), s, start_year))
+            .transpose()?;
+        if let Some(s) = f.per_month_share_of_initial {
+            c.prob(&k("per_month_share_of_initial"), s)?;
+        }
+        // Joiner numbers within a (month, inflow, region) have 24 bits.
+        for (key, s) in [
+            ("per_year", &f.per_year),
+            ("applicants_per_year", &f.applicants_per_year),
+        ] {
+            if let Some((y, v)) = s.iter().flatten().find(|(_, v)| **v > MAX_JOINERS_PER_MONTH as f64) {
+                return Err(c.err(
+                    format!("{}.{y}", k(key)),
+                    fmt_num(*v),
+                    format!("at most {MAX_JOINERS_PER_MONTH} a year"),
+                ));
+            }
+        }
+        if places.is_some() == f.per_month_share_of_initial.is_some() {
+            return Err(c.err(
+                k("per_year"),
+                "(both or neither)",
+                "give exactly one of per_year and per_month_share_of_initial",
+            ));
+        }
+        let fte = f.fte.unwrap_or(grades[grade as usize].fte_mean);
+        inflows.push(Inflow {
+            name: f.name.clone(),
+            grade,
+            state,
+            months,
+            places,
+            applicants,
+            per_month_share_of_initial: f.per_month_share_of_initial,
+            age_months: c.age_range(&k("age_years"), f.age_years)?,
+            female_threshold: threshold(c.prob(&k("share_female"), f.share_female)?),
+            fte_tenths: c.fte(&k("fte"), fte)?,
+        });
+    }
+    check_unique(c, "inflow", &inflows.iter().map(|i| i.name.clone()).collect::<Vec<_>>())?;
+    let joiner_ids = match joiner_ids {
+        None | Some("by_origin") => JoinerIds::ByOrigin,
+        Some("sequential") => JoinerIds::Sequential,
+        Some(other) => {
+            return Err(c.err("model.joiner_ids", other, "must be by_origin or sequential"));
+        }
+    };
+    if joiner_ids == JoinerIds::ByOrigin {
+        if inflows.len() > MAX_INFLOWS_BY_ORIGIN {
+            return Err(c.err(
+                "inflow",
+                inflows.len(),
+                format!("at most {MAX_INFLOWS_BY_ORIGIN} inflows with model.joiner_ids = by_origin"),
+            ));
+        }
+        if n_regions > MAX_REGIONS_BY_ORIGIN {
+            return Err(c.err(
+                "region",
+                n_regions,
+                format!("at most {MAX_REGIONS_BY_ORIGIN} regions with model.joiner_ids = by_origin"),
+            ));
+        }
+        if let Some(f) = inflows
+            .iter()
+            .find(|f| f.per_month_share_of_initial.is_some_and(|s| s > MAX_SHARE_BY_ORIGIN))
+        {
+            return Err(c.err(
+                format!("inflow.{}.per_month_share_of_initial", f.name),
+                fmt_num(f.per_month_share_of_initial.unwrap_or_default()),
+                "at most 1/256 with model.joiner_ids = by_origin (or set it to sequential)",
+            ));
+        }
+    }
+    Ok((inflows, joiner_ids))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::tiny_source;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     #[test]
     fn joiner_ids_by_origin_are_distinct_and_above_the_initial_population() {
@@ -176,5 +350,41 @@ mod tests {
         let e = load(&share, "").unwrap_err();
         assert!(e.contains("inflow.cts.per_month_share_of_initial"), "{e}");
         assert!(load(&share, "joiner_ids = \"sequential\"").is_ok());
+    }
+
+    fn inflows(extra: &str, joiner_ids: Option<&str>) -> Result<(Vec<Inflow>, JoinerIds), ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, 2.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.inflow, joiner_ids, &grades, 1, 2020)
+    }
+
+    const IMG: &str = "[[inflow]]\nname = \"img\"\ngrade = \"consultant\"\nstate = \"overseas_recruit\"\nage_years = [30, 40]\nshare_female = 0.5\nmonths = [9, 3]\n";
+
+    #[test]
+    fn inflow_section_compiles_scaled_places_and_sorted_months() {
+        let (f, ids) = inflows(&format!("{IMG}per_year = {{ 2020 = 100 }}\n"), None).unwrap();
+        assert_eq!(ids, JoinerIds::ByOrigin);
+        assert_eq!(
+            (f[0].months.as_slice(), f[0].places.as_ref().map(|p| p.at(2030))),
+            ([3, 9].as_slice(), Some(50.0))
+        );
+        assert_eq!(
+            inflows(&format!("{IMG}per_year = {{ 2020 = 1 }}\n"), Some("sequential"))
+                .unwrap()
+                .1,
+            JoinerIds::Sequential
+        );
+    }
+
+    #[test]
+    fn inflow_section_refuses_what_it_cannot_number_or_size() {
+        let both = format!("{IMG}per_year = {{ 2020 = 1 }}\nper_month_share_of_initial = 0.001\n");
+        assert_eq!(invalid(inflows(&both, None)).0, "inflow.img.per_year");
+        let e = invalid(inflows(&format!("{IMG}per_year = {{ 2020 = 1 }}\n"), Some("random")));
+        assert_eq!(e, ("model.joiner_ids".into(), "must be by_origin or sequential".into()));
+        let e = invalid(inflows(&format!("{IMG}per_month_share_of_initial = 0.01\n"), None));
+        assert_eq!(e.0, "inflow.img.per_month_share_of_initial");
     }
 }

@@ -1,6 +1,11 @@
 //! The rules of the model, one module per mechanism. Each is a set of pure
 //! functions of (rules, clinician, keyed draws); none does IO or fails.
 //! The order in which they run each month is in `crate::schedule`.
+//!
+//! Each module also owns its config section: a `compile` that validates it
+//! and builds its compiled rules (the only fallible code in a mechanism, run
+//! once at load), listed in order in `crate::rules::compile`. A new
+//! mechanism is its module here, its `Rules` field and one line there.
 
 pub mod establishment;
 pub mod hazards;

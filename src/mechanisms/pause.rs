@@ -3,8 +3,28 @@
 //! paused months on return, and first-come-first-served approval capacity.
 
 use crate::clinician::{Clinician, State};
+use crate::config::RawPause;
+use crate::error::ConfigError;
 use crate::ledger::{Duration, Tally};
-use crate::rules::Rules;
+use crate::limits::fmt_num;
+use crate::rules::{Compiler, Rules};
+
+/// OOP Pause rules.
+#[derive(Clone, Debug)]
+pub struct PauseRules {
+    /// Pause hazards may fire.
+    pub enabled: bool,
+    /// Cap in months.
+    pub max_months: u16,
+    /// Remaining training needed, tenths of WTE-months.
+    pub min_remaining_tenths: u16,
+    /// Credit fraction on return.
+    pub credit_fraction: f64,
+    /// Approvals per approval year.
+    pub capacity_per_year: Option<u32>,
+    /// Calendar month the approval year starts.
+    pub year_start_month: u32,
+}
 
 /// Whether a trainee may go on pause now.
 #[inline(always)]
@@ -37,11 +57,45 @@ pub fn capacity_left(rules: &Rules, used_this_year: u32) -> Option<u32> {
         .map(|cap| cap.saturating_sub(used_this_year))
 }
 
+/// Validates and compiles `[pause]`.
+pub(crate) fn compile(c: &Compiler<'_>, p: &RawPause) -> Result<PauseRules, ConfigError> {
+    if p.max_months == 0 || p.max_months > 120 {
+        return Err(c.err("pause.max_months", p.max_months, "must be 1..=120"));
+    }
+    if p.min_remaining_wte_months < 0.0 || !p.min_remaining_wte_months.is_finite() {
+        return Err(c.err(
+            "pause.min_remaining_wte_months",
+            fmt_num(p.min_remaining_wte_months),
+            "must be >= 0",
+        ));
+    }
+    if !(1..=12).contains(&p.capacity_year_start_month) {
+        return Err(c.err(
+            "pause.capacity_year_start_month",
+            p.capacity_year_start_month,
+            "must be 1-12",
+        ));
+    }
+    let capacity_per_year = match p.approval_capacity_per_year {
+        Some(cap) => Some((c.count("pause.approval_capacity_per_year", cap)? / c.scale).round() as u32),
+        None => None,
+    };
+    Ok(PauseRules {
+        enabled: p.enabled,
+        max_months: p.max_months as u16,
+        min_remaining_tenths: (p.min_remaining_wte_months * 10.0).round() as u16,
+        credit_fraction: c.prob("pause.credit_fraction", p.credit_fraction)?,
+        capacity_per_year,
+        year_start_month: p.capacity_year_start_month,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mechanisms::{Ctx, enter};
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn trainee(rules: &Rules, progress: u16) -> Clinician {
         Clinician {
@@ -83,5 +137,22 @@ mod tests {
         let mut ct = trainee(&rules, 0);
         ct.grade = rules.grade_index("ct").unwrap();
         assert!(!eligible(&rules, &ct));
+    }
+
+    #[test]
+    fn pause_section_compiles_and_scales_its_capacity() {
+        let raw = tiny_raw("[pause]\napproval_capacity_per_year = 100\ncredit_fraction = 0.5\n");
+        let p = compile(&compiler(&raw, 4.0), &raw.pause).unwrap();
+        assert_eq!(
+            (p.capacity_per_year, p.credit_fraction, p.max_months),
+            (Some(25), 0.5, 12)
+        );
+        let raw = tiny_raw("[pause]\nmax_months = 0\n");
+        assert_eq!(invalid(compile(&compiler(&raw, 1.0), &raw.pause)).0, "pause.max_months");
+        let raw = tiny_raw("[pause]\ncapacity_year_start_month = 13\n");
+        assert_eq!(
+            invalid(compile(&compiler(&raw, 1.0), &raw.pause)).0,
+            "pause.capacity_year_start_month"
+        );
     }
 }

@@ -4,8 +4,11 @@
 //! the end of returner support, and the rotation of grades.
 
 use crate::clinician::{Clinician, FLAG_PATHWAY_KNOWN, State};
+use crate::config::RawGrade;
+use crate::error::ConfigError;
 use crate::ledger::{Duration, Tally};
-use crate::rules::{FTE_UNCHANGED, GradeKind, Rules};
+use crate::limits::fmt_num;
+use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Group, Rules, check_unique};
 
 use super::{Ctx, enter, pause, returners};
 
@@ -71,10 +74,124 @@ pub fn complete(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
     }
 }
 
+/// Validates and compiles `[[grade]]`: each grade's group, kind, duration,
+/// FTE and pathway flags, and the progression ladder (`next`), which must end.
+pub(crate) fn compile(c: &Compiler<'_>, raw_grades: &[RawGrade], groups: &[Group]) -> Result<Vec<Grade>, ConfigError> {
+    let mut grades: Vec<Grade> = Vec::new();
+    for g in raw_grades {
+        let k = |f: &str| format!("grade.{}.{f}", g.name);
+        let group = groups
+            .iter()
+            .position(|x| x.name == g.group)
+            .ok_or_else(|| c.err(k("group"), format!("\"{}\"", g.group), "unknown group"))? as u8;
+        let kind = match g.kind.as_str() {
+            "student" => GradeKind::Student,
+            "training" => GradeKind::Training,
+            "employed" => GradeKind::Employed,
+            other => {
+                return Err(c.err(
+                    k("kind"),
+                    format!("\"{other}\""),
+                    "kind is student, training or employed",
+                ));
+            }
+        };
+        let duration_tenths = match (kind, g.duration_wte_months) {
+            (GradeKind::Employed, None) => 0,
+            (GradeKind::Employed, Some(d)) => {
+                return Err(c.err(k("duration_wte_months"), fmt_num(d), "employed grades have no duration"));
+            }
+            (_, None) => {
+                return Err(c.err(
+                    k("duration_wte_months"),
+                    "(missing)",
+                    "students and trainees need a duration",
+                ));
+            }
+            (_, Some(d)) => {
+                if !d.is_finite() || d <= 0.0 || d > 600.0 {
+                    return Err(c.err(
+                        k("duration_wte_months"),
+                        fmt_num(d),
+                        "a duration must be in (0, 600] months",
+                    ));
+                }
+                (d * 10.0).round() as u16
+            }
+        };
+        let fte_mean = g.fte_mean.unwrap_or(1.0);
+        c.fte(&k("fte_mean"), fte_mean)?;
+        if g.keeps_pathway && kind != GradeKind::Employed {
+            return Err(c.err(
+                k("keeps_pathway"),
+                true,
+                "only an employed grade can keep the pathway clock",
+            ));
+        }
+        grades.push(Grade {
+            name: g.name.clone(),
+            group,
+            kind,
+            duration_tenths,
+            next: None,
+            awards_cct: g.awards_cct,
+            starts_pathway: g.starts_pathway,
+            keeps_pathway: g.keeps_pathway,
+            pause_eligible: g.pause_eligible,
+            fte_mean,
+        });
+    }
+    if grades.is_empty() || grades.len() > 255 {
+        return Err(c.err("grade", grades.len(), "need 1-255 grades"));
+    }
+    check_unique(c, "grade", &grades.iter().map(|g| g.name.clone()).collect::<Vec<_>>())?;
+    for (i, g) in raw_grades.iter().enumerate() {
+        let key = format!("grade.{}.next", g.name);
+        match (&g.next, grades[i].kind) {
+            (Some(n), _) => {
+                let ni = c.grade(&key, n, &grades)?;
+                if grades[ni as usize].kind == GradeKind::Student {
+                    return Err(c.err(key, format!("\"{n}\""), "cannot progress into a student grade"));
+                }
+                if ni as usize == i {
+                    return Err(c.err(key, format!("\"{n}\""), "a grade cannot progress into itself"));
+                }
+                grades[i].next = Some(ni);
+            }
+            (None, GradeKind::Employed) => {}
+            (None, _) => {
+                return Err(c.err(key, "(missing)", "students and trainees need a next grade"));
+            }
+        }
+    }
+    // Progression must end: following `next` from any grade reaches a
+    // grade without one. A cycle is reported from its first grade.
+    for start_grade in 0..grades.len() {
+        let mut seen = vec![start_grade];
+        let mut g = start_grade;
+        while let Some(n) = grades[g].next {
+            g = n as usize;
+            if let Some(pos) = seen.iter().position(|&x| x == g) {
+                let first = seen[pos];
+                let mut names: Vec<&str> = seen[pos..].iter().map(|&x| grades[x].name.as_str()).collect();
+                names.push(grades[first].name.as_str());
+                return Err(c.err(
+                    format!("grade.{}.next", grades[first].name),
+                    format!("\"{}\"", names[1]),
+                    format!("grade progression has a cycle: {}", names.join(" -> ")),
+                ));
+            }
+            seen.push(g);
+        }
+    }
+    Ok(grades)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     fn at(rules: &Rules, grade: &str, state: State, fte: u8) -> Clinician {
         Clinician {
@@ -171,5 +288,25 @@ mod tests {
         c.paused_months += 1;
         advance(&rules, &mut c, Ctx::new(1, 12), &mut t);
         assert_eq!(c.state, State::Trainee);
+    }
+
+    #[test]
+    fn grade_section_compiles_the_ladder_and_refuses_a_cycle() {
+        let raw = tiny_raw("");
+        let c = compiler(&raw, 1.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020).unwrap();
+        let grades = compile(&c, &raw.grade, &groups).unwrap();
+        assert_eq!(
+            grades.iter().map(|g| g.next).collect::<Vec<_>>(),
+            [Some(1), Some(2), None]
+        );
+        assert_eq!((grades[1].duration_tenths, grades[1].awards_cct), (480, true));
+        let mut cycle = raw.grade.clone();
+        cycle[2].kind = "training".into();
+        cycle[2].duration_wte_months = Some(12.0);
+        cycle[2].next = Some("st".into());
+        let (key, message) = invalid(compile(&c, &cycle, &groups));
+        assert_eq!(key, "grade.st.next");
+        assert_eq!(message, "grade progression has a cycle: st -> consultant -> st");
     }
 }

@@ -9,11 +9,42 @@
 use bevy_ecs::prelude::*;
 
 use crate::clinician::{Clinician, State};
+use crate::config::RawRecruitment;
+use crate::error::ConfigError;
 use crate::ledger::{MonthLedger, Tally};
+use crate::random::threshold;
 use crate::random::{Purpose, draw_u32_sub};
-use crate::rules::{FTE_UNCHANGED, Rules, Scheme};
+use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Rules, Series, check_unique};
 
 use super::{Ctx, apportion, enter};
+
+/// A compiled recruitment scheme.
+#[derive(Clone, Debug)]
+pub struct Scheme {
+    /// Name.
+    pub name: String,
+    /// Grade recruited into.
+    pub into_grade: u8,
+    /// State entered: `Trainee` in a training grade, `Qualified` in an
+    /// employed one (routed through `Returner` after a long absence).
+    pub into_state: State,
+    /// Months an applicant must have been in its state.
+    pub min_months_in_state: u16,
+    /// Eligible grades (by grade index).
+    pub from_grade: Vec<bool>,
+    /// Eligible states.
+    pub from_state: [bool; State::COUNT],
+    /// Round months.
+    pub months: Vec<u32>,
+    /// Share of the year's posts per round.
+    pub round_shares: Vec<f64>,
+    /// Apply threshold.
+    pub apply_threshold: u64,
+    /// Posts per year.
+    pub posts: Series,
+    /// Share of the posts per region.
+    pub region_shares: Vec<f64>,
+}
 
 /// Posts of a scheme in a round, by region.
 pub fn posts_by_region(s: &Scheme, round: usize, year: i32) -> Vec<u64> {
@@ -94,11 +125,83 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
     }
 }
 
+/// Validates and compiles `[[recruitment]]`: each scheme's grade, applicants,
+/// rounds, posts and their split over regions (`region_shares`: `[[region]]`'s
+/// by default).
+pub(crate) fn compile(
+    c: &Compiler<'_>,
+    raw_schemes: &[RawRecruitment],
+    grades: &[Grade],
+    region_shares: &[f64],
+    start_year: i32,
+) -> Result<Vec<Scheme>, ConfigError> {
+    let mut schemes = Vec::new();
+    for r in raw_schemes {
+        let k = |x: &str| format!("recruitment.{}.{x}", r.name);
+        let into_grade = c.grade(&k("into_grade"), &r.into_grade, grades)?;
+        let into_state = match grades[into_grade as usize].kind {
+            GradeKind::Training => State::Trainee,
+            GradeKind::Employed => State::Qualified,
+            GradeKind::Student => {
+                return Err(c.err(
+                    k("into_grade"),
+                    &r.into_grade,
+                    "recruitment fills training or employed grades (student places are `[[inflow]]`s)",
+                ));
+            }
+        };
+        let min_months_in_state = r.min_months_in_state.unwrap_or(0);
+        if min_months_in_state > 1200 {
+            return Err(c.err(k("min_months_in_state"), min_months_in_state, "must be 0..=1200"));
+        }
+        let mut from_grade = vec![false; grades.len()];
+        for n in &r.from_grades {
+            let g = c.grade(&k("from_grades"), n, grades)?;
+            if grades[g as usize].group != grades[into_grade as usize].group {
+                return Err(c.err(k("from_grades"), n, "applicants must be of the same staff group"));
+            }
+            from_grade[g as usize] = true;
+        }
+        let mut from_state = [false; State::COUNT];
+        for n in r.from_states.clone().unwrap_or_else(|| vec!["qualified".into()]) {
+            from_state[c.state(&k("from_states"), &n, false)? as usize] = true;
+        }
+        let months = c.months_list(&k("months"), &r.months)?;
+        let round_shares = match &r.round_shares {
+            Some(s) => c.shares(&k("round_shares"), s, months.len())?,
+            None => vec![1.0 / months.len() as f64; months.len()],
+        };
+        schemes.push(Scheme {
+            name: r.name.clone(),
+            into_grade,
+            into_state,
+            min_months_in_state: min_months_in_state as u16,
+            from_grade,
+            from_state,
+            months,
+            round_shares,
+            apply_threshold: threshold(c.prob(&k("apply_prob"), r.apply_prob)?),
+            posts: c.series(&k("posts_per_year"), &r.posts_per_year, start_year)?,
+            region_shares: match &r.region_shares {
+                Some(s) => c.shares(&k("region_shares"), s, region_shares.len())?,
+                None => region_shares.to_vec(),
+            },
+        });
+    }
+    check_unique(
+        c,
+        "recruitment",
+        &schemes.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+    )?;
+    Ok(schemes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ledger::Counters;
     use crate::testutil::tiny_rules;
+    use crate::testutil::{compiler, invalid, tiny_raw};
 
     /// A return campaign: consultants who left at least 36 months ago, all
     /// of whom answer; two places.
@@ -177,5 +280,29 @@ posts_per_year = { 2020 = 2 }
         let k = &world.resource::<MonthLedger>().counters;
         assert_eq!((k.posts_offered[0], k.posts_filled[0]), (2, 2));
         assert_eq!((k.applicants[0], k.unplaced[0]), (4, 2));
+    }
+
+    fn schemes(extra: &str) -> Result<Vec<Scheme>, ConfigError> {
+        let raw = tiny_raw(extra);
+        let c = compiler(&raw, 1.0);
+        let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
+        let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
+        compile(&c, &raw.recruitment, &grades, &[0.25, 0.75], 2020)
+    }
+
+    const ST: &str = "[[recruitment]]\nname = \"st\"\ninto_grade = \"st\"\nfrom_grades = [\"ct\"]\nmonths = [8, 2]\napply_prob = 1.0\nposts_per_year = { 2020 = 10 }\n";
+
+    #[test]
+    fn recruitment_section_splits_posts_by_round_and_region() {
+        let s = &schemes(ST).unwrap()[0];
+        assert_eq!((s.into_state, s.months.as_slice()), (State::Trainee, [8, 2].as_slice()));
+        assert_eq!(
+            (s.round_shares.as_slice(), s.region_shares.as_slice()),
+            ([0.5, 0.5].as_slice(), [0.25, 0.75].as_slice())
+        );
+        let e = invalid(schemes(&format!("{ST}round_shares = [0.5, 0.6]\n")));
+        assert_eq!(e.0, "recruitment.st.round_shares");
+        let e = invalid(schemes(&format!("{ST}min_months_in_state = 1201\n")));
+        assert_eq!(e.0, "recruitment.st.min_months_in_state");
     }
 }

@@ -3,9 +3,24 @@
 //! Shorter absences return directly.
 
 use crate::clinician::{Clinician, State};
-use crate::rules::Rules;
+use crate::config::RawReturners;
+use crate::error::ConfigError;
+use crate::rules::{Compiler, Rules};
 
 use super::is_training;
+
+/// Returner rules.
+#[derive(Clone, Debug)]
+pub struct ReturnerRules {
+    /// Months away from which returns go through the Returner state.
+    pub threshold_months: u16,
+    /// SuppoRTT months (0 = off).
+    pub supportt_months: u16,
+    /// Progress tenths per SuppoRTT month.
+    pub supportt_progress_tenths: u16,
+    /// Return to Practice months (0 = off).
+    pub rtp_months: u16,
+}
 
 /// The state a return goes to, given months away and the intended state.
 pub fn route(rules: &Rules, grade: u8, months_away: u16, intended: State) -> State {
@@ -48,4 +63,42 @@ pub fn finished(rules: &Rules, c: &Clinician) -> Option<State> {
         (false, _) => State::Qualified,
     };
     (c.months_in_state >= months).then_some(next)
+}
+
+/// Validates and compiles `[returners]`.
+pub(crate) fn compile(c: &Compiler<'_>, rt: &RawReturners) -> Result<ReturnerRules, ConfigError> {
+    if rt.threshold_months > 240 || rt.supportt_months > 60 || rt.rtp_months > 60 {
+        return Err(c.err(
+            "returners",
+            format!("{rt:?}"),
+            "months out of range (threshold <= 240, supportt/rtp <= 60)",
+        ));
+    }
+    Ok(ReturnerRules {
+        threshold_months: rt.threshold_months as u16,
+        supportt_months: rt.supportt_months as u16,
+        supportt_progress_tenths: (c.prob("returners.supportt_progress_fraction", rt.supportt_progress_fraction)?
+            * 10.0)
+            .round() as u16,
+        rtp_months: rt.rtp_months as u16,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{compiler, invalid, tiny_raw};
+
+    #[test]
+    fn returners_section_compiles_progress_in_tenths() {
+        let raw = tiny_raw("[returners]\nsupportt_progress_fraction = 0.5\n");
+        assert_eq!(
+            compile(&compiler(&raw, 1.0), &raw.returners)
+                .unwrap()
+                .supportt_progress_tenths,
+            5
+        );
+        let raw = tiny_raw("[returners]\nthreshold_months = 241\n");
+        assert_eq!(invalid(compile(&compiler(&raw, 1.0), &raw.returners)).0, "returners");
+    }
 }
