@@ -6,17 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-3}
 OUT=results/bench
+T=${CARGO_TARGET_DIR:-target}
 mkdir -p "$OUT"
 cargo build --release --quiet
 cargo bench --quiet --bench career_lite_baseline --no-run 2>/dev/null
-BASELINE=$(ls -t target/release/deps/career_lite_baseline-* | grep -v '\.d$' | head -1)
+BASELINE=$(ls -t "$T"/release/deps/career_lite_baseline-* | grep -v '\.d$' | head -1)
 RUNS="$OUT/runs.jsonl"
 : > "$RUNS.tmp"
 for n in 100000 1000000 10000000; do
   for t in 1 2; do
     for r in $(seq "$REPEATS"); do
       # Engine and baseline alternate so both see the same machine state.
-      ./target/release/careersim bench --agents "$n" --threads "$t" --months 120 --seed 1 --at 60,120 \
+      "$T"/release/careersim bench --agents "$n" --threads "$t" --months 120 --seed 1 --at 60,120 \
         | python3 -c 'import json,sys; d=json.load(sys.stdin); d["implementation"]="engine"; print(json.dumps(d))' >> "$RUNS.tmp"
       "$BASELINE" --agents "$n" --threads "$t" --months 120 --seed 1 --at 60,120 >> "$RUNS.tmp"
     done
@@ -25,7 +26,7 @@ done
 # A fresh output path each time (careersim never replaces a directory it
 # cannot recognise as its own result).
 ENGDIR=$(mktemp -d)
-ENGLAND=$( { /usr/bin/time -f "%e" ./target/release/careersim run --threads 2 --quiet --out "$ENGDIR/england" >/dev/null; } 2>&1 | tail -1)
+ENGLAND=$( { /usr/bin/time -f "%e" "$T"/release/careersim run --threads 2 --quiet --out "$ENGDIR/england" >/dev/null; } 2>&1 | tail -1)
 rm -rf "$ENGDIR"
 mv "$RUNS.tmp" "$RUNS"
 python3 - "$RUNS" "$ENGLAND" "$REPEATS" > "$OUT/README.md.tmp" <<'PY'
