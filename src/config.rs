@@ -54,6 +54,24 @@ pub struct RawConfig {
     /// The FTE each state contributes.
     #[serde(default)]
     pub state_fte: RawStateFte,
+    /// `[[scope]]`: named groupings of grades for the series vocabulary, as
+    /// published statistics draw them (e.g. HCHS doctors: doctors less GPs).
+    #[serde(default)]
+    pub scope: Vec<RawScope>,
+}
+
+/// `[[scope]]`: a named set of grades, usable as a series scope
+/// (`fte.hchs_doctor`, `share.ltft.hchs_doctor_in_training`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScope {
+    /// Scope name, unique, different from every built-in scope, group and grade.
+    pub name: String,
+    /// The grades it covers.
+    pub grades: Vec<String>,
+    /// What published series it matches, and any difference (free text).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[model]`.

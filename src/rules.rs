@@ -213,6 +213,8 @@ pub const PROGRESS_AT_FTE: u8 = u8::MAX;
 pub struct Rules {
     /// Config name.
     pub name: String,
+    /// Named scopes of the series vocabulary (`[[scope]]`).
+    pub scopes: Vec<crate::series::NamedScope>,
     /// Month 0.
     pub start: YearMonth,
     /// Months to run.
@@ -381,6 +383,7 @@ impl Compiler<'_> {
         let returners = returners::compile(self, &raw.returners)?;
         let state_fte = ledger::compile_state_fte(self, &raw.state_fte)?;
         let initial = population::compile(self, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)?;
+        let scopes = crate::series::compile_scopes(self, &raw.scope, &grades, &groups)?;
 
         let rows = step_rows(&grades, &groups, &hazards.cells, &hazards.outcomes, n_bands);
         let rules = Rules {
@@ -408,6 +411,7 @@ impl Compiler<'_> {
             returners,
             state_fte,
             initial,
+            scopes,
         };
         self.check_population(&rules)?;
         Ok(rules)

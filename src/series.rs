@@ -28,6 +28,69 @@ pub enum Scope {
     AnyTraining,
     /// One grade (`consultant`, `gp_training`, ...).
     Grade(u8),
+    /// A named set of grades from the config's `[[scope]]` (`hchs_doctor`).
+    Named(u8),
+}
+
+/// A `[[scope]]` of the config: a name and the grades it covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedScope {
+    /// Name, as used in series (`fte.hchs_doctor`).
+    pub name: String,
+    /// Whether each grade (by index) is covered.
+    pub covers: Vec<bool>,
+}
+
+/// Validates and compiles the config's `[[scope]]` section: unique names
+/// that differ from the built-in scopes, groups and grades (so a name means
+/// one thing), each covering at least one known grade once.
+pub(crate) fn compile_scopes(
+    c: &crate::rules::Compiler<'_>,
+    raw: &[crate::config::RawScope],
+    grades: &[crate::rules::Grade],
+    groups: &[crate::rules::Group],
+) -> Result<Vec<NamedScope>, crate::error::ConfigError> {
+    let names: Vec<String> = raw.iter().map(|s| s.name.clone()).collect();
+    crate::rules::check_unique(c, "scope", &names)?;
+    let mut out = Vec::with_capacity(raw.len());
+    if raw.len() > u8::MAX as usize {
+        return Err(c.err("scope", raw.len(), "at most 255 scopes"));
+    }
+    for (i, s) in raw.iter().enumerate() {
+        let key = |f: &str| format!("scope.{}.{f}", s.name);
+        let built_in = s.name == "all"
+            || s.name == "in_training"
+            || s.name.is_empty()
+            || s.name.contains(['.', '@'])
+            || groups
+                .iter()
+                .any(|g| g.name == s.name || format!("{}_in_training", g.name) == s.name)
+            || grades.iter().any(|g| g.name == s.name);
+        if built_in {
+            return Err(c.err(
+                format!("scope.{i}.name"),
+                format!("\"{}\"", s.name),
+                "must differ from `all`, `in_training`, every group, `<group>_in_training` and every grade, \
+                 and hold no `.` or `@`",
+            ));
+        }
+        if s.grades.is_empty() {
+            return Err(c.err(key("grades"), "[]", "a scope covers at least one grade"));
+        }
+        let mut covers = vec![false; grades.len()];
+        for g in &s.grades {
+            let gi = c.grade(&key("grades"), g, grades)? as usize;
+            if covers[gi] {
+                return Err(c.err(key("grades"), format!("\"{g}\""), "grade listed twice"));
+            }
+            covers[gi] = true;
+        }
+        out.push(NamedScope {
+            name: s.name.clone(),
+            covers,
+        });
+    }
+    Ok(out)
 }
 
 impl Scope {
@@ -43,6 +106,9 @@ impl Scope {
         if let Some(g) = s.strip_suffix("_in_training").and_then(|g| rules.group_index(g)) {
             return Some(Scope::TrainingOf(g));
         }
+        if let Some(i) = rules.scopes.iter().position(|n| n.name == s) {
+            return Some(Scope::Named(i as u8));
+        }
         rules.grade_index(s).map(Scope::Grade)
     }
 
@@ -55,6 +121,7 @@ impl Scope {
             Scope::TrainingOf(x) => g.group == x && g.kind == GradeKind::Training,
             Scope::AnyTraining => g.kind == GradeKind::Training,
             Scope::Grade(x) => grade == x,
+            Scope::Named(i) => rules.scopes[i as usize].covers[grade as usize],
         }
     }
 }
@@ -114,6 +181,9 @@ pub enum Measure {
     EstablishmentFte(u8),
     /// `count.on_pause.<scope>`: trainees on pause (OOP) at the month end.
     CountOnPause(Scope),
+    /// `count.ltft.<scope>`: trainees training less than full time at the
+    /// month end (headcount).
+    CountLtft(Scope),
     /// `count.supportt_returners.<scope>`: entries into `returner` in
     /// training grades (SuppoRTT), from pause or the leaver pool.
     CountSupporttReturners(Scope),
@@ -173,6 +243,7 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("rate.vacancy", "group with an establishment"),
     ("establishment", "group with an establishment"),
     ("count.on_pause", "scope"),
+    ("count.ltft", "scope"),
     ("count.supportt_returners", "scope"),
     ("count.rtp_returners", "scope"),
     ("count.unplaced_applicants", "recruitment scheme"),
@@ -292,6 +363,7 @@ impl SeriesId {
             "rate.vacancy" => Measure::RateVacancy(establishment_group()?),
             "establishment" => Measure::EstablishmentFte(establishment_group()?),
             "count.on_pause" => Measure::CountOnPause(scope()?),
+            "count.ltft" => Measure::CountLtft(scope()?),
             "count.supportt_returners" => Measure::CountSupporttReturners(scope()?),
             "count.rtp_returners" => Measure::CountRtpReturners(scope()?),
             "count.unplaced_applicants" => Measure::CountUnplaced(scheme()?),
@@ -380,6 +452,7 @@ impl SeriesId {
                 | Measure::RateVacancy(_)
                 | Measure::EstablishmentFte(_)
                 | Measure::CountOnPause(_)
+                | Measure::CountLtft(_)
         )
     }
 
@@ -509,6 +582,9 @@ impl SeriesId {
                     }
                 }
                 n as f64 * scale
+            }
+            Measure::CountLtft(sc) => {
+                stock_sum(rules, rec, (training_only(sc), self.region), |s| s == State::Ltft) as f64 * scale
             }
             Measure::CountOnPause(sc) => {
                 stock_sum(rules, rec, (training_only(sc), self.region), |s| s == State::Pause) as f64 * scale
@@ -667,6 +743,47 @@ fn leaves(rules: &Rules, sc: Scope, f: Option<(u8, State)>, t: Option<(u8, State
 mod tests {
     use super::*;
     use crate::testutil::tiny_rules;
+
+    #[test]
+    fn named_scopes_cover_their_grades_and_bad_ones_are_refused() {
+        use crate::config::ConfigSource;
+        let src = crate::load::baseline_source();
+        let rules = crate::load_rules(&src, &["model.months=1".to_string()]).unwrap();
+        let id = SeriesId::parse(&rules, "fte.hchs_doctor").unwrap();
+        let doctors = SeriesId::parse(&rules, "fte.doctor").unwrap();
+        let gps = ["gp", "gp_training", "f3_service"].map(|g| SeriesId::parse(&rules, &format!("fte.{g}")).unwrap());
+        let mut sim = crate::Simulation::new(std::sync::Arc::new(rules.clone()), 1, None);
+        sim.step_month();
+        let recs = sim.take_history().records;
+        let v = |s: &SeriesId| s.value(&rules, &recs, 1, Grain::Month).unwrap();
+        let hchs = v(&id);
+        let rest: f64 = gps.iter().map(v).sum();
+        // Doctors = HCHS doctors + GPs, GP trainees and F3 (tenths are exact).
+        assert!(
+            (v(&doctors) - hchs - rest).abs() < 1e-6,
+            "{} {hchs} {rest}",
+            v(&doctors)
+        );
+        assert!(hchs > 0.5 * v(&doctors));
+        let ltft = SeriesId::parse(&rules, "count.ltft.hchs_doctor_in_training").unwrap();
+        assert!(v(&ltft) > 0.0);
+        let err = |extra: &str| {
+            let text = format!("{}\n{extra}", crate::load::BASELINE);
+            let src = ConfigSource {
+                file: "x.toml".into(),
+                text,
+            };
+            crate::load_rules(&src, &[]).unwrap_err().to_string()
+        };
+        let e = err("[[scope]]\nname = \"consultant\"\ngrades = [\"fy1\"]");
+        assert!(e.contains("must differ from"), "{e}");
+        let e = err("[[scope]]\nname = \"x\"\ngrades = [\"nope\"]");
+        assert!(e.contains("scope.x.grades") && e.contains("nope"), "{e}");
+        let e = err("[[scope]]\nname = \"hchs_doctor\"\ngrades = [\"fy1\"]");
+        assert!(e.contains("duplicate name"), "{e}");
+        let e = err("[[scope]]\nname = \"y\"\ngrades = []");
+        assert!(e.contains("at least one grade"), "{e}");
+    }
 
     #[test]
     fn values_are_written_to_what_they_mean() {
