@@ -95,20 +95,13 @@ pub fn csv_value(unit: Unit, x: f64) -> String {
     if !x.is_finite() {
         return String::new();
     }
-    let s = match unit {
-        Unit::Count => format!("{x:.0}"),
-        _ if x == 0.0 => "0".into(),
-        _ => {
-            let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-            let s = format!("{x:.decimals$}");
-            if s.contains('.') {
-                s.trim_end_matches('0').trim_end_matches('.').to_string()
-            } else {
-                s
-            }
+    match unit {
+        Unit::Count => {
+            let s = format!("{x:.0}");
+            if s == "-0" { "0".into() } else { s }
         }
-    };
-    if s == "-0" { "0".into() } else { s }
+        _ => careersim::series::significant(x, 4),
+    }
 }
 
 /// A value for a table cell: counts as whole numbers with separators,
