@@ -138,11 +138,13 @@ pub fn existing(path: &Path) -> Existing {
     if !meta.is_dir() {
         return Existing::Foreign("is an existing file".into());
     }
-    let files = match files_below(path) {
-        Ok(f) => f,
+    // Only the top level is read before the directory is known to be a
+    // careersim result: refusing `--out /usr` must not walk /usr.
+    let top = match fs::read_dir(path) {
+        Ok(entries) => entries.count(),
         Err(e) => return Existing::Foreign(format!("is a directory that cannot be listed ({e})")),
     };
-    if files.is_empty() {
+    if top == 0 {
         return Existing::EmptyDir;
     }
     let manifest = path.join(MANIFEST);
@@ -154,10 +156,13 @@ pub fn existing(path: &Path) -> Existing {
         .filter(|v| v.get("careersim_version").is_some());
     let Some(m) = parsed else {
         return Existing::Foreign(format!(
-            "is an existing directory that careersim did not write (no careersim {MANIFEST}; it holds {} file{})",
-            files.len(),
-            if files.len() == 1 { "" } else { "s" }
+            "is an existing directory that careersim did not write (no careersim {MANIFEST}; it holds {top} entr{})",
+            if top == 1 { "y" } else { "ies" }
         ));
+    };
+    let files = match files_below(path) {
+        Ok(f) => f,
+        Err(e) => return Existing::Foreign(format!("is a directory that cannot be listed ({e})")),
     };
     let Some(listed) = m.get("files").and_then(|f| f.as_array()) else {
         return Existing::ResultWithOthers(Vec::new());
