@@ -182,6 +182,11 @@ pub struct RawGrade {
     /// Mean FTE of clinicians entering this grade as qualified (default 1).
     #[serde(default)]
     pub fte_mean: Option<f64>,
+    /// Share of those completing this grade into an employed `next` who do
+    /// not take it up: they join `next`'s leaver pool (whose return hazards
+    /// may bring them back later). Default 0.
+    #[serde(default)]
+    pub completion_leaver_share: Option<f64>,
 }
 
 /// `[initial]`.
@@ -236,6 +241,10 @@ pub struct RawStock {
     /// Mean FTE (each clinician gets floor or ceil tenths to match it).
     #[serde(default = "one")]
     pub fte_mean: f64,
+    /// Time already spent in the state at the start, `[min, max]` years,
+    /// uniform (e.g. how long a lapsed pool has been away). Default 0.
+    #[serde(default)]
+    pub months_in_state_years: Option<[f64; 2]>,
 }
 
 fn half() -> f64 {
@@ -289,6 +298,11 @@ pub struct RawHazard {
     /// Weights of `fte_options` (default equal).
     #[serde(default)]
     pub fte_weights: Option<Vec<f64>>,
+    /// A yearly multiplier on the rate (`annual_rate`, else `monthly_prob`):
+    /// linear between the years given, held before the first and after the
+    /// last. Default 1 every year.
+    #[serde(default)]
+    pub multiplier_by_year: Option<YearSeries>,
 }
 
 /// `[[inflow]]`: joiners spawned at given calendar months.
@@ -311,6 +325,10 @@ pub struct RawInflow {
     /// Applicants per year (default: as many as places).
     #[serde(default)]
     pub applicants_per_year: Option<YearSeries>,
+    /// Share of `per_year` who arrive (e.g. of England's international
+    /// registrants, those who take NHS posts); default 1.
+    #[serde(default)]
+    pub take_up_share: Option<f64>,
     /// Alternatively: each month, ceil(initial population x share) joiners.
     #[serde(default)]
     pub per_month_share_of_initial: Option<f64>,
@@ -346,6 +364,10 @@ pub struct RawRecruitment {
     pub round_shares: Option<Vec<f64>>,
     /// Probability an eligible clinician applies in a round.
     pub apply_prob: f64,
+    /// The probability for applicants of particular `from_grades`, by
+    /// grade name (default: `apply_prob`).
+    #[serde(default)]
+    pub apply_prob_by_grade: Option<BTreeMap<String, f64>>,
     /// Posts per year (national; split by region shares).
     pub posts_per_year: YearSeries,
     /// Share of the posts in each region, in `[[region]]` order (default:

@@ -91,6 +91,9 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
         c.paused_months = (rng.next_u32() % rules.pause.max_months as u32) as u8;
         c.months_in_state = c.paused_months as u16;
     }
+    if let Some((lo, hi)) = s.months_in_state {
+        c.months_in_state = lo + (rng.next_u32() % (hi - lo + 1) as u32) as u16;
+    }
     c.fte_tenths = match s.state {
         State::Student => 0,
         State::Trainee => 10,
@@ -199,6 +202,10 @@ pub(crate) fn compile(
                     age_months: c.age_range(&k("age_years"), s.age_years)?,
                     female_threshold: threshold(c.prob(&k("share_female"), s.share_female)?),
                     fte_mean: s.fte_mean,
+                    months_in_state: s
+                        .months_in_state_years
+                        .map(|r| c.age_range(&k("months_in_state_years"), r))
+                        .transpose()?,
                 });
             }
             Ok(Initial::Stocks(stocks))

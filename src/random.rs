@@ -34,6 +34,8 @@ pub enum Purpose {
     Calibration = 8,
     /// Ensembles: drawing a replicate's parameters from a posterior.
     Posterior = 9,
+    /// Whether a completer takes up the next grade.
+    Completion = 10,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

@@ -16,6 +16,8 @@ mod frame;
 
 pub(crate) use compiler::{Compiler, check_unique};
 
+use std::sync::Arc;
+
 use crate::calendar::YearMonth;
 use crate::clinician::State;
 use crate::config::RawConfig;
@@ -96,6 +98,9 @@ pub struct Grade {
     pub pause_eligible: bool,
     /// Mean FTE on entry as qualified.
     pub fte_mean: f64,
+    /// Threshold of the draw by which a completer joins `next`'s leaver pool
+    /// instead of taking it up (0: all take it up).
+    pub completion_leaver_threshold: u64,
 }
 
 /// One competing outcome of a hazard cell.
@@ -126,6 +131,14 @@ impl Series {
         let i = (year - self.first_year).clamp(0, self.values.len() as i32 - 1);
         self.values[i as usize]
     }
+
+    /// Every value times `k`.
+    pub fn scaled(mut self, k: f64) -> Series {
+        for v in &mut self.values {
+            *v *= k;
+        }
+        self
+    }
 }
 
 /// An initial stock block.
@@ -143,6 +156,8 @@ pub struct Stock {
     pub female_threshold: u64,
     /// Mean FTE.
     pub fte_mean: f64,
+    /// Months already in the state at the start, `(min, max)`.
+    pub months_in_state: Option<(u16, u16)>,
 }
 
 /// The deterministic lattice layout (see `population`).
@@ -261,9 +276,45 @@ pub struct Rules {
     pub initial: Initial,
     /// Hot-loop rows by `grade * State::COUNT + state`.
     pub rows: Vec<StepRow>,
+    /// The hazard tables (cells, outcomes, rows) of every calendar year
+    /// from `hazard_first_year`; `cells`, `outcomes` and `rows` above are
+    /// those of `hazard_year`, switched in by [`Rules::for_year`].
+    pub hazard_years: Arc<Vec<HazardYear>>,
+    /// Calendar year of `hazard_years[0]`.
+    pub hazard_first_year: i32,
+    /// Index into `hazard_years` of the tables in force.
+    pub hazard_year: usize,
+}
+
+/// One calendar year's hazard tables and the hot-loop rows built on them.
+#[derive(Clone, Debug)]
+pub struct HazardYear {
+    /// (start, len) into `outcomes` per cell.
+    pub cells: Vec<(u32, u32)>,
+    /// All hazard outcomes.
+    pub outcomes: Vec<Outcome>,
+    /// Hot-loop rows.
+    pub rows: Vec<StepRow>,
 }
 
 impl Rules {
+    /// The rules with the hazard tables of `year` in force, when they are
+    /// not already (`hazard.*.multiplier_by_year`); `None` otherwise.
+    pub fn for_year(&self, year: i32) -> Option<Rules> {
+        let i = (year - self.hazard_first_year).clamp(0, self.hazard_years.len() as i32 - 1) as usize;
+        if i == self.hazard_year {
+            return None;
+        }
+        let y = &self.hazard_years[i];
+        Some(Rules {
+            cells: y.cells.clone(),
+            outcomes: y.outcomes.clone(),
+            rows: y.rows.clone(),
+            hazard_year: i,
+            ..self.clone()
+        })
+    }
+
     /// Index of the hazard cell.
     #[inline(always)]
     pub fn cell_index(&self, grade: u8, state: State, band: u8, female: bool) -> usize {
@@ -369,6 +420,7 @@ impl Compiler<'_> {
             &groups,
             &grades,
             &raw.model.age_bands_years,
+            start.year,
         )?;
         let (inflows, joiner_ids) = inflow::compile(
             self,
@@ -385,9 +437,21 @@ impl Compiler<'_> {
         let initial = population::compile(self, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)?;
         let scopes = crate::series::compile_scopes(self, &raw.scope, &grades, &groups)?;
 
-        let rows = step_rows(&grades, &groups, &hazards.cells, &hazards.outcomes, n_bands);
+        let hazard_years: Vec<HazardYear> = hazards
+            .years
+            .into_iter()
+            .map(|y| HazardYear {
+                rows: step_rows(&grades, &groups, &y.cells, &y.outcomes, n_bands),
+                cells: y.cells,
+                outcomes: y.outcomes,
+            })
+            .collect();
+        let first = hazard_years[0].clone();
         let rules = Rules {
-            rows,
+            rows: first.rows,
+            hazard_years: Arc::new(hazard_years),
+            hazard_first_year: hazards.first_year,
+            hazard_year: 0,
             name: raw.model.name.clone(),
             start,
             months: raw.model.months,
@@ -401,8 +465,8 @@ impl Compiler<'_> {
             grades,
             band_of_age,
             n_bands,
-            cells: hazards.cells,
-            outcomes: hazards.outcomes,
+            cells: first.cells,
+            outcomes: first.outcomes,
             fte_choices: hazards.fte_choices,
             hazard_names: hazards.names,
             inflows,

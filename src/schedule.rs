@@ -129,12 +129,16 @@ pub struct Simulation {
     schedule: Schedule,
 }
 
+/// Whether the leaver pool is only counted: no hazard out of `leaver` in any
+/// year, and retirement into it.
 fn leaver_inert(rules: &Rules) -> bool {
-    let no_hazards = rules.grades.iter().enumerate().all(|(g, _)| {
-        (0..rules.n_bands).all(|b| {
-            [false, true]
-                .iter()
-                .all(|&f| rules.cells[rules.cell_index(g as u8, State::Leaver, b as u8, f)].1 == 0)
+    let no_hazards = rules.hazard_years.iter().all(|y| {
+        rules.grades.iter().enumerate().all(|(g, _)| {
+            (0..rules.n_bands).all(|b| {
+                [false, true]
+                    .iter()
+                    .all(|&f| y.cells[rules.cell_index(g as u8, State::Leaver, b as u8, f)].1 == 0)
+            })
         })
     });
     no_hazards && rules.groups.iter().all(|g| g.retire_to == State::Leaver)
@@ -209,8 +213,14 @@ impl Simulation {
         Simulation { world, schedule }
     }
 
-    /// Runs one month.
+    /// Runs one month, first putting in force the hazard tables of its
+    /// calendar year (`hazard.*.multiplier_by_year`).
     pub fn step_month(&mut self) {
+        let rules = self.rules();
+        let year = rules.start.plus(self.month() + 1).year;
+        if let Some(r) = rules.for_year(year) {
+            self.world.insert_resource(RunRules(Arc::new(r)));
+        }
         self.schedule.run(&mut self.world);
     }
 

@@ -50,22 +50,118 @@ pub(crate) fn compile_age_bands(c: &Compiler<'_>, bands: &[f64]) -> Result<(usiz
     Ok((n_bands, band_of_age))
 }
 
-/// The compiled `[[hazard]]`s: the competing outcomes of every
-/// (grade, state, age band, sex) cell.
-pub(crate) struct HazardTables {
+/// One calendar year's competing outcomes of every (grade, state, age
+/// band, sex) cell.
+#[derive(Clone, Debug)]
+pub struct YearTables {
     /// (start, len) into `outcomes` per cell.
-    pub(crate) cells: Vec<(u32, u32)>,
+    pub cells: Vec<(u32, u32)>,
     /// All outcomes, with cumulative thresholds.
-    pub(crate) outcomes: Vec<Outcome>,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The compiled `[[hazard]]`s: the competing outcomes of every
+/// (grade, state, age band, sex) cell, one table per calendar year from the
+/// start year to the last year any `multiplier_by_year` names (one table
+/// when no hazard varies by year).
+pub(crate) struct HazardTables {
+    /// Tables by year, from `first_year`; the last holds for later years.
+    pub(crate) years: Vec<YearTables>,
+    /// Year of `years[0]` (the start year).
+    pub(crate) first_year: i32,
     /// FTE choice tables.
     pub(crate) fte_choices: Vec<Vec<(u64, u8)>>,
     /// Hazard names, by config index.
     pub(crate) names: Vec<String>,
 }
 
+/// A hazard's yearly multiplier: linear between the years given.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Multiplier(Vec<(i32, f64)>);
+
+impl Multiplier {
+    /// The multiplier in a year.
+    pub(crate) fn at(&self, year: i32) -> f64 {
+        let pts = &self.0;
+        let (first, last) = (pts[0], pts[pts.len() - 1]);
+        if year <= first.0 {
+            return first.1;
+        }
+        if year >= last.0 {
+            return last.1;
+        }
+        let i = pts.iter().position(|p| p.0 > year).unwrap_or(pts.len() - 1);
+        let (a, b) = (pts[i - 1], pts[i]);
+        a.1 + (b.1 - a.1) * (year - a.0) as f64 / (b.0 - a.0) as f64
+    }
+
+    /// The last year the multiplier changes in.
+    fn last_year(&self) -> i32 {
+        self.0[self.0.len() - 1].0
+    }
+}
+
+/// Largest yearly multiplier of a hazard.
+pub const MAX_MULTIPLIER: f64 = 1000.0;
+
+fn compile_multiplier(c: &Compiler<'_>, h: &RawHazard) -> Result<Option<Multiplier>, ConfigError> {
+    let Some(series) = &h.multiplier_by_year else {
+        return Ok(None);
+    };
+    let key = format!("hazard.{}.multiplier_by_year", h.name);
+    let mut pts = Vec::with_capacity(series.len());
+    for (y, v) in series {
+        let k = format!("{key}.{y}");
+        let year: i32 = y
+            .parse()
+            .map_err(|_| c.err(&k, fmt_num(*v), "series keys must be years"))?;
+        if !(crate::calendar::MIN_YEAR..=crate::calendar::MAX_YEAR).contains(&year) {
+            return Err(c.err(&k, fmt_num(*v), format!("year {year} is out of range")));
+        }
+        if !v.is_finite() || *v < 0.0 || *v > MAX_MULTIPLIER {
+            return Err(c.err(
+                &k,
+                fmt_num(*v),
+                format!("a multiplier must lie in [0, {MAX_MULTIPLIER}]"),
+            ));
+        }
+        pts.push((year, *v));
+    }
+    if pts.is_empty() {
+        return Err(c.err(key, "{}", "a series needs at least one year"));
+    }
+    pts.sort_by_key(|p| p.0);
+    Ok(Some(Multiplier(pts)))
+}
+
+/// A hazard's base rate and how it varies by year.
+struct Rate {
+    /// `annual_rate` (converted to monthly after the multiplier) or `monthly_prob`.
+    annual: bool,
+    base: f64,
+    multiplier: Option<Multiplier>,
+}
+
+impl Rate {
+    /// The monthly probability in a year, or the multiplied rate when it passes 1.
+    fn monthly(&self, year: i32) -> Result<f64, f64> {
+        let r = self.base * self.multiplier.as_ref().map_or(1.0, |m| m.at(year));
+        if r > 1.0 + 1e-12 {
+            return Err(r);
+        }
+        let r = r.min(1.0);
+        Ok(if self.annual {
+            1.0 - (1.0 - r).powf(1.0 / 12.0)
+        } else {
+            r
+        })
+    }
+}
+
 /// Validates and compiles `[[hazard]]` into the cells' competing outcomes;
 /// `bands` are `model.age_bands_years`. Pause hazards are dropped when
 /// pauses are disabled.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn compile(
     c: &Compiler<'_>,
     raw_hazards: &[RawHazard],
@@ -74,6 +170,7 @@ pub(crate) fn compile(
     groups: &[Group],
     grades: &[Grade],
     bands: &[f64],
+    start_year: i32,
 ) -> Result<HazardTables, ConfigError> {
     let n_bands = bands.len() + 1;
     if raw_hazards.len() > MAX_HAZARDS {
@@ -85,9 +182,10 @@ pub(crate) fn compile(
         &raw_hazards.iter().map(|h| h.name.clone()).collect::<Vec<_>>(),
     )?;
     let mut fte_choices: Vec<Vec<(u64, u8)>> = Vec::new();
-    let mut per_cell: Vec<Vec<(f64, Outcome)>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
+    let mut rates = Vec::with_capacity(raw_hazards.len());
+    let mut per_cell: Vec<Vec<Outcome>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
     for (hi, h) in raw_hazards.iter().enumerate() {
-        let p = hazard_prob(c, h)?;
+        rates.push(hazard_rate(c, h)?);
         let k = |f: &str| format!("hazard.{}.{f}", h.name);
         let from = c.state(&k("state"), &h.state, false)?;
         let to = c.state(&k("to"), &h.to, true)?;
@@ -168,36 +266,75 @@ pub(crate) fn compile(
             for band in lo..hi_band {
                 for &female in sexes {
                     let idx = (((g as usize * State::COUNT + from as usize) * n_bands + band) << 1) | female as usize;
-                    per_cell[idx].push((
-                        p,
-                        Outcome {
-                            cum_threshold: 0,
-                            to_state: to,
-                            to_grade: to_grade.unwrap_or(g),
-                            fte_choice,
-                            hazard: hi as u16,
-                        },
-                    ));
+                    per_cell[idx].push(Outcome {
+                        cum_threshold: 0,
+                        to_state: to,
+                        to_grade: to_grade.unwrap_or(g),
+                        fte_choice,
+                        hazard: hi as u16,
+                    });
                 }
             }
         }
     }
+    let last_year = rates
+        .iter()
+        .filter_map(|r| r.multiplier.as_ref().map(Multiplier::last_year))
+        .max()
+        .unwrap_or(start_year)
+        .max(start_year);
+    let years = (start_year..=last_year)
+        .map(|year| year_tables(c, raw_hazards, grades, n_bands, &rates, &per_cell, year))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HazardTables {
+        years,
+        first_year: start_year,
+        fte_choices,
+        names: raw_hazards.iter().map(|h| h.name.clone()).collect(),
+    })
+}
+
+/// The cells' cumulative thresholds in one year.
+fn year_tables(
+    c: &Compiler<'_>,
+    raw_hazards: &[RawHazard],
+    grades: &[Grade],
+    n_bands: usize,
+    rates: &[Rate],
+    per_cell: &[Vec<Outcome>],
+    year: i32,
+) -> Result<YearTables, ConfigError> {
+    let mut monthly = Vec::with_capacity(rates.len());
+    for (h, r) in raw_hazards.iter().zip(rates) {
+        monthly.push(r.monthly(year).map_err(|v| {
+            c.err(
+                format!("hazard.{}.multiplier_by_year", h.name),
+                fmt_num(v),
+                format!("the rate times the multiplier of {year} passes 1"),
+            )
+        })?);
+    }
     let mut cells = Vec::with_capacity(per_cell.len());
     let mut outcomes = Vec::new();
     for (idx, list) in per_cell.iter().enumerate() {
-        let total: f64 = list.iter().map(|x| x.0).sum();
+        let total: f64 = list.iter().map(|o| monthly[o.hazard as usize]).sum();
         if total > 1.0 + 1e-9 {
             let names: Vec<&str> = list
                 .iter()
-                .map(|x| raw_hazards[x.1.hazard as usize].name.as_str())
+                .map(|o| raw_hazards[o.hazard as usize].name.as_str())
                 .collect();
             let g = idx / 2 / n_bands / State::COUNT;
             let s = State::from_u8((idx / 2 / n_bands % State::COUNT) as u8);
+            let when = if rates.iter().any(|r| r.multiplier.is_some()) {
+                format!(" in {year}")
+            } else {
+                String::new()
+            };
             return Err(c.err(
                 format!("hazard.{}", names.join("+")),
                 format!("{total:.6}"),
                 format!(
-                    "competing monthly hazards of grade {} in state {} sum past 1",
+                    "competing monthly hazards of grade {} in state {} sum past 1{when}",
                     grades[g].name,
                     s.name()
                 ),
@@ -205,29 +342,30 @@ pub(crate) fn compile(
         }
         cells.push((outcomes.len() as u32, list.len() as u32));
         let mut cum = 0.0;
-        for (p, o) in list {
-            cum += p;
+        for o in list {
+            cum += monthly[o.hazard as usize];
             outcomes.push(Outcome {
                 cum_threshold: threshold(cum),
                 ..*o
             });
         }
     }
-    Ok(HazardTables {
-        cells,
-        outcomes,
-        fte_choices,
-        names: raw_hazards.iter().map(|h| h.name.clone()).collect(),
-    })
+    Ok(YearTables { cells, outcomes })
 }
 
-fn hazard_prob(c: &Compiler<'_>, h: &RawHazard) -> Result<f64, ConfigError> {
+fn hazard_rate(c: &Compiler<'_>, h: &RawHazard) -> Result<Rate, ConfigError> {
+    let multiplier = compile_multiplier(c, h)?;
     match (h.monthly_prob, h.annual_rate) {
-        (Some(p), None) => c.prob(&format!("hazard.{}.monthly_prob", h.name), p),
-        (None, Some(a)) => {
-            let a = c.prob(&format!("hazard.{}.annual_rate", h.name), a)?;
-            Ok(1.0 - (1.0 - a).powf(1.0 / 12.0))
-        }
+        (Some(p), None) => Ok(Rate {
+            annual: false,
+            base: c.prob(&format!("hazard.{}.monthly_prob", h.name), p)?,
+            multiplier,
+        }),
+        (None, Some(a)) => Ok(Rate {
+            annual: true,
+            base: c.prob(&format!("hazard.{}.annual_rate", h.name), a)?,
+            multiplier,
+        }),
         _ => Err(c.err(
             format!("hazard.{}", h.name),
             "(monthly_prob/annual_rate)",
@@ -332,7 +470,16 @@ mod tests {
         let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
         let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
         let bands = &raw.model.age_bands_years;
-        compile(&c, &raw.hazard, &raw.ltft, raw.pause.enabled, &groups, &grades, bands)
+        compile(
+            &c,
+            &raw.hazard,
+            &raw.ltft,
+            raw.pause.enabled,
+            &groups,
+            &grades,
+            bands,
+            2020,
+        )
     }
 
     const QUIT: &str = "[[hazard]]\nname = \"quit\"\ngrades = [\"consultant\"]\nstate = \"qualified\"\nto = \"gone\"\n";
@@ -342,12 +489,54 @@ mod tests {
         let t = tables(&format!("{QUIT}annual_rate = 0.5\n")).unwrap();
         let monthly = 1.0 - 0.5f64.powf(1.0 / 12.0);
         assert_eq!(t.names, ["quit"]);
-        assert_eq!(t.outcomes.len(), 2, "one outcome per sex");
-        assert_eq!(t.outcomes[0].cum_threshold, threshold(monthly));
+        assert_eq!(t.years.len(), 1, "no multiplier: one table for every year");
+        let outcomes = &t.years[0].outcomes;
+        assert_eq!(outcomes.len(), 2, "one outcome per sex");
+        assert_eq!(outcomes[0].cum_threshold, threshold(monthly));
         assert_eq!(
-            (t.outcomes[0].to_state, t.outcomes[0].fte_choice),
+            (outcomes[0].to_state, outcomes[0].fte_choice),
             (State::Gone, FTE_UNCHANGED)
         );
+    }
+
+    #[test]
+    fn a_yearly_multiplier_is_linear_between_its_years_and_held_outside() {
+        let t = tables(&format!(
+            "{QUIT}annual_rate = 0.1\nmultiplier_by_year = {{ 2021 = 1.0, 2023 = 2.0, 2024 = 0.5 }}\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.first_year, t.years.len()),
+            (2020, 5),
+            "2020 (start) to 2024 (last year given)"
+        );
+        let monthly = |a: f64| threshold(1.0 - (1.0 - a).powf(1.0 / 12.0));
+        let by_year: Vec<u64> = t.years.iter().map(|y| y.outcomes[0].cum_threshold).collect();
+        assert_eq!(
+            by_year,
+            [monthly(0.1), monthly(0.1), monthly(0.15), monthly(0.2), monthly(0.05)],
+            "the multiplier scales the annual rate, then it is made monthly"
+        );
+        let m = Multiplier(vec![(2021, 1.0), (2023, 2.0)]);
+        assert_eq!((m.at(1999), m.at(2022), m.at(2100)), (1.0, 1.5, 2.0));
+    }
+
+    #[test]
+    fn a_multiplier_that_takes_a_rate_past_one_is_refused_naming_its_year() {
+        let e = tables(&format!(
+            "{QUIT}annual_rate = 0.6\nmultiplier_by_year = {{ 2020 = 1.0, 2022 = 2.0 }}\n"
+        ));
+        let (key, msg) = invalid(e.map(|_| ()));
+        assert_eq!(key, "hazard.quit.multiplier_by_year");
+        assert!(msg.contains("2022"), "{msg}");
+        let e = tables(&format!(
+            "{QUIT}annual_rate = 0.1\nmultiplier_by_year = {{ 2020 = -1.0 }}\n"
+        ));
+        assert_eq!(invalid(e.map(|_| ())).0, "hazard.quit.multiplier_by_year.2020");
+        let e = tables(&format!(
+            "{QUIT}annual_rate = 0.1\nmultiplier_by_year = {{ soon = 1.0 }}\n"
+        ));
+        assert_eq!(invalid(e.map(|_| ())).0, "hazard.quit.multiplier_by_year.soon");
     }
 
     #[test]

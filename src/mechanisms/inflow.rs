@@ -224,10 +224,17 @@ pub(crate) fn compile(
             }
             None => (1..=12).collect(),
         };
+        let take_up = match f.take_up_share {
+            Some(s) => c.prob(&k("take_up_share"), s)?,
+            None => 1.0,
+        };
+        if f.take_up_share.is_some() && f.per_year.is_none() {
+            return Err(c.err(k("take_up_share"), fmt_num(take_up), "take_up_share scales per_year"));
+        }
         let places = f
             .per_year
             .as_ref()
-            .map(|s| c.series(&k("per_year"), s, start_year))
+            .map(|s| c.series(&k("per_year"), s, start_year).map(|s| s.scaled(take_up)))
             .transpose()?;
         let applicants = f
             .applicants_per_year
@@ -350,6 +357,28 @@ mod tests {
         let e = load(&share, "").unwrap_err();
         assert!(e.contains("inflow.cts.per_month_share_of_initial"), "{e}");
         assert!(load(&share, "joiner_ids = \"sequential\"").is_ok());
+    }
+
+    #[test]
+    fn take_up_share_scales_the_yearly_places() {
+        let intake = |v: &str| {
+            format!("\n[[inflow]]\nname = \"img\"\ngrade = \"ct\"\nstate = \"trainee\"\nage_years = [24, 26]\n{v}\n")
+        };
+        let r = load(
+            &intake("per_year = { 2020 = 1000, 2021 = 2000 }\ntake_up_share = 0.25"),
+            "",
+        )
+        .unwrap();
+        let places = r.inflows[0].places.as_ref().unwrap();
+        assert_eq!((places.at(2020), places.at(2021)), (250.0, 500.0));
+        let e = load(&intake("per_year = { 2020 = 1000 }\ntake_up_share = 1.5"), "").unwrap_err();
+        assert!(e.contains("inflow.img.take_up_share") && e.contains("1.5"), "{e}");
+        let e = load(
+            &intake("per_month_share_of_initial = 0.01\ntake_up_share = 0.5"),
+            "joiner_ids = \"sequential\"",
+        )
+        .unwrap_err();
+        assert!(e.contains("inflow.img.take_up_share"), "{e}");
     }
 
     fn inflows(extra: &str, joiner_ids: Option<&str>) -> Result<(Vec<Inflow>, JoinerIds), ConfigError> {

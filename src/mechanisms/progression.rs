@@ -8,6 +8,7 @@ use crate::config::RawGrade;
 use crate::error::ConfigError;
 use crate::ledger::{Duration, Tally};
 use crate::limits::fmt_num;
+use crate::random::{Purpose, draw_keyed, threshold};
 use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Group, Rules, check_unique};
 
 use super::{Ctx, enter, pause, returners};
@@ -60,6 +61,12 @@ pub fn complete(rules: &Rules, c: &mut Clinician, ctx: Ctx, tally: &mut Tally) {
         }
     }
     let to = match (rules.grades[next as usize].kind, c.state) {
+        (GradeKind::Employed, _)
+            if g.completion_leaver_threshold > 0
+                && (draw_keyed(ctx.key, c.id(), Purpose::Completion) as u64) < g.completion_leaver_threshold =>
+        {
+            State::Leaver
+        }
         (GradeKind::Employed, _) => State::Qualified,
         (_, State::Ltft) => State::Ltft,
         _ => State::Trainee,
@@ -139,6 +146,9 @@ pub(crate) fn compile(c: &Compiler<'_>, raw_grades: &[RawGrade], groups: &[Group
             keeps_pathway: g.keeps_pathway,
             pause_eligible: g.pause_eligible,
             fte_mean,
+            completion_leaver_threshold: threshold(
+                c.prob(&k("completion_leaver_share"), g.completion_leaver_share.unwrap_or(0.0))?,
+            ),
         });
     }
     if grades.is_empty() || grades.len() > 255 {
@@ -157,6 +167,13 @@ pub(crate) fn compile(c: &Compiler<'_>, raw_grades: &[RawGrade], groups: &[Group
                     return Err(c.err(key, format!("\"{n}\""), "a grade cannot progress into itself"));
                 }
                 grades[i].next = Some(ni);
+                if grades[i].completion_leaver_threshold > 0 && grades[ni as usize].kind != GradeKind::Employed {
+                    return Err(c.err(
+                        format!("grade.{}.completion_leaver_share", g.name),
+                        fmt_num(g.completion_leaver_share.unwrap_or(0.0)),
+                        "only completers into an employed grade can not take it up",
+                    ));
+                }
             }
             (None, GradeKind::Employed) => {}
             (None, _) => {
@@ -246,6 +263,48 @@ mod tests {
             t.durations,
             vec![(Duration::TimeToCct(rules.grade_index("st").unwrap()), 37)]
         );
+    }
+
+    /// `completion_leaver_share` of completers join the next grade's leaver
+    /// pool: 30% of 20,000 within three standard errors (0.97 points).
+    #[test]
+    fn a_share_of_completers_do_not_take_up_the_next_grade() {
+        let text = crate::testutil::tiny_source("").text.replace(
+            "awards_cct = true\n",
+            "awards_cct = true\ncompletion_leaver_share = 0.3\n",
+        );
+        let source = crate::config::ConfigSource {
+            file: "t.toml".into(),
+            text,
+        };
+        let rules = crate::load_rules(&source, &[]).unwrap();
+        let n = 20_000;
+        let mut t = Tally::new(rules.n_stock_cells());
+        let mut lost = 0;
+        for id in 0..n {
+            let mut c = at(&rules, "st", State::Trainee, 10);
+            c.id_lo = id;
+            c.progress_tenths = 470;
+            advance(&rules, &mut c, Ctx::new(1, 40), &mut t);
+            assert_eq!(rules.grades[c.grade as usize].name, "consultant");
+            lost += (c.state == State::Leaver) as u32;
+        }
+        assert_eq!(t.ccts, n, "every completer is awarded the CCT");
+        let share = lost as f64 / n as f64;
+        let se = (0.3f64 * 0.7 / n as f64).sqrt();
+        assert!((share - 0.3).abs() < 3.0 * se, "{share}");
+        let bad = crate::testutil::tiny_source("")
+            .text
+            .replace("next = \"st\"\n", "next = \"st\"\ncompletion_leaver_share = 0.3\n");
+        let e = crate::load_rules(
+            &crate::config::ConfigSource {
+                file: "t.toml".into(),
+                text: bad,
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("grade.ct.completion_leaver_share"), "{e}");
     }
 
     #[test]

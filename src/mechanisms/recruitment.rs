@@ -12,6 +12,7 @@ use crate::clinician::{Clinician, State};
 use crate::config::RawRecruitment;
 use crate::error::ConfigError;
 use crate::ledger::{MonthLedger, Tally};
+use crate::limits::fmt_num;
 use crate::random::threshold;
 use crate::random::{Purpose, draw_u32_sub};
 use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Rules, Series, check_unique};
@@ -38,8 +39,8 @@ pub struct Scheme {
     pub months: Vec<u32>,
     /// Share of the year's posts per round.
     pub round_shares: Vec<f64>,
-    /// Apply threshold.
-    pub apply_threshold: u64,
+    /// Apply threshold by applicant grade.
+    pub apply_threshold: Vec<u64>,
     /// Posts per year.
     pub posts: Series,
     /// Share of the posts per region.
@@ -73,7 +74,8 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
                     && c.months_in_state >= s.min_months_in_state
             })
             .filter(|(_, c)| {
-                (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64) < s.apply_threshold
+                (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64)
+                    < s.apply_threshold[c.grade as usize]
             })
             .map(|(e, c)| {
                 (
@@ -166,6 +168,16 @@ pub(crate) fn compile(
         for n in r.from_states.clone().unwrap_or_else(|| vec!["qualified".into()]) {
             from_state[c.state(&k("from_states"), &n, false)? as usize] = true;
         }
+        let apply = threshold(c.prob(&k("apply_prob"), r.apply_prob)?);
+        let mut apply_threshold: Vec<u64> = from_grade.iter().map(|&f| if f { apply } else { 0 }).collect();
+        for (n, p) in r.apply_prob_by_grade.iter().flatten() {
+            let key = format!("{}.{n}", k("apply_prob_by_grade"));
+            let g = c.grade(&key, n, grades)?;
+            if !from_grade[g as usize] {
+                return Err(c.err(key, fmt_num(*p), format!("grade {n} is not in from_grades")));
+            }
+            apply_threshold[g as usize] = threshold(c.prob(&key, *p)?);
+        }
         let months = c.months_list(&k("months"), &r.months)?;
         let round_shares = match &r.round_shares {
             Some(s) => c.shares(&k("round_shares"), s, months.len())?,
@@ -180,7 +192,7 @@ pub(crate) fn compile(
             from_state,
             months,
             round_shares,
-            apply_threshold: threshold(c.prob(&k("apply_prob"), r.apply_prob)?),
+            apply_threshold,
             posts: c.series(&k("posts_per_year"), &r.posts_per_year, start_year)?,
             region_shares: match &r.region_shares {
                 Some(s) => c.shares(&k("region_shares"), s, region_shares.len())?,
@@ -304,5 +316,27 @@ posts_per_year = { 2020 = 2 }
         assert_eq!(e.0, "recruitment.st.round_shares");
         let e = invalid(schemes(&format!("{ST}min_months_in_state = 1201\n")));
         assert_eq!(e.0, "recruitment.st.min_months_in_state");
+    }
+
+    #[test]
+    fn applicants_of_a_grade_may_apply_at_their_own_rate() {
+        let two = ST.replace("from_grades = [\"ct\"]", "from_grades = [\"ct\", \"consultant\"]")
+            + "apply_prob_by_grade = { consultant = 0.25 }\n";
+        let s = &schemes(&two).unwrap()[0];
+        assert_eq!(
+            s.apply_threshold,
+            [threshold(1.0), 0, threshold(0.25)],
+            "ct, st, consultant"
+        );
+        let e = invalid(schemes(&format!("{ST}apply_prob_by_grade = {{ consultant = 0.25 }}\n")));
+        assert_eq!(
+            e,
+            (
+                "recruitment.st.apply_prob_by_grade.consultant".into(),
+                "grade consultant is not in from_grades".into()
+            )
+        );
+        let e = invalid(schemes(&two.replace("0.25", "2.5")));
+        assert_eq!(e.0, "recruitment.st.apply_prob_by_grade.consultant");
     }
 }
