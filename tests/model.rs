@@ -209,14 +209,69 @@ fn a_resumed_run_is_identical_to_a_run_in_one_go() {
 
 #[test]
 fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
-    // Month 1, qualified nurses: leave with p = 1 - 0.9^(1/12) unless they
-    // retired first (age >= 58 y: 0.05). Pooled over seeds.
-    let rules = small(&[]);
-    let p = 1.0 - 0.9f64.powf(1.0 / 12.0);
+    nurse_leaving_in_month(&[], 1, 0.1);
+}
+
+/// A yearly multiplier scales the annual rate in its year and no other:
+/// the nurse leaving rate of 10% doubled in 2021 (month 13 is January 2021),
+/// as it was in 2020 (month 1) before; and set to zero, no nurse leaves.
+#[test]
+fn a_yearly_multiplier_changes_the_rate_in_its_year() {
+    let doubled = "hazard.nurse_leaving.multiplier_by_year={ 2020 = 1.0, 2021 = 2.0 }";
+    nurse_leaving_in_month(&[doubled], 1, 0.1);
+    nurse_leaving_in_month(&[doubled], 13, 0.2);
+    let none = "hazard.nurse_leaving.multiplier_by_year={ 2020 = 0.0 }";
+    assert_eq!(nurse_leavers(&small(&[none]), 3, 1), 0);
+    // A run with the tables switching in January resumes identically.
+    let rules = small(&[doubled]);
+    let mut whole = Simulation::new(rules.clone(), 5, None);
+    let mut first = Simulation::new(rules.clone(), 5, None);
+    for m in 0..20 {
+        whole.step_month();
+        if m < 10 {
+            first.step_month();
+        }
+    }
+    let snap = Snapshot::from_bytes(&first.snapshot().to_bytes()).unwrap();
+    let mut resumed = Simulation::restore(rules, snap).unwrap();
+    for _ in 10..20 {
+        resumed.step_month();
+    }
+    assert_eq!(whole.history().records, resumed.history().records);
+}
+
+/// Qualified nurses leaving in `month` (stepped from month 0) under `rules`.
+fn nurse_leavers(rules: &Arc<Rules>, seed: u64, month: usize) -> u64 {
+    let nurse = rules.grade_index("nurse").unwrap();
+    let mut sim = Simulation::new(rules.clone(), seed, None);
+    for _ in 0..month {
+        sim.step_month();
+    }
+    let rec = &sim.history().records[month];
+    rec.flows
+        .iter()
+        .filter(|(k, _)| {
+            let (f, t) = flow_cells(*k);
+            f.map(|c| rules.cell_parts(c))
+                .is_some_and(|(g, s, _)| g == nurse && s == State::Qualified)
+                && t.map(|c| rules.cell_parts(c).1) == Some(State::Leaver)
+        })
+        .map(|x| x.1 as u64)
+        .sum::<u64>()
+}
+
+/// In `month`, qualified nurses leave with p = 1 - (1 - annual)^(1/12)
+/// unless they retired first (age >= 58 y: 0.05). Pooled over seeds.
+fn nurse_leaving_in_month(overrides: &[&str], month: usize, annual: f64) {
+    let rules = small(overrides);
+    let p = 1.0 - (1.0 - annual).powf(1.0 / 12.0);
     let nurse = rules.grade_index("nurse").unwrap();
     let (mut observed, mut expected, mut var) = (0u64, 0.0, 0.0);
     for seed in 0..30 {
         let mut sim = Simulation::new(rules.clone(), seed, None);
+        for _ in 1..month {
+            sim.step_month();
+        }
         for c in sim.clinicians() {
             if c.grade == nurse && c.state == State::Qualified {
                 let q = if c.age_months + 1 >= 58 * 12 { 0.95 * p } else { p };
@@ -225,7 +280,7 @@ fn leaving_hazard_matches_its_annual_rate_within_standard_errors() {
             }
         }
         sim.step_month();
-        let rec = &sim.history().records[1];
+        let rec = &sim.history().records[month];
         observed += rec
             .flows
             .iter()
