@@ -751,14 +751,14 @@ mod tests {
         let rules = crate::load_rules(&src, &["model.months=1".to_string()]).unwrap();
         let id = SeriesId::parse(&rules, "fte.hchs_doctor").unwrap();
         let doctors = SeriesId::parse(&rules, "fte.doctor").unwrap();
-        let gps = ["gp", "gp_training", "f3_service"].map(|g| SeriesId::parse(&rules, &format!("fte.{g}")).unwrap());
+        let gps = ["gp", "gp_training"].map(|g| SeriesId::parse(&rules, &format!("fte.{g}")).unwrap());
         let mut sim = crate::Simulation::new(std::sync::Arc::new(rules.clone()), 1, None);
         sim.step_month();
         let recs = sim.take_history().records;
         let v = |s: &SeriesId| s.value(&rules, &recs, 1, Grain::Month).unwrap();
         let hchs = v(&id);
         let rest: f64 = gps.iter().map(v).sum();
-        // Doctors = HCHS doctors + GPs, GP trainees and F3 (tenths are exact).
+        // Doctors = HCHS doctors + GPs and GP trainees (tenths are exact).
         assert!(
             (v(&doctors) - hchs - rest).abs() < 1e-6,
             "{} {hchs} {rest}",
