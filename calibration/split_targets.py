@@ -6,6 +6,9 @@ figure, each with the reference month it describes):
   calibration/england_2018/targets.csv  figures dated up to 2018-12 only
                                         (an out-of-sample test: nothing
                                         dated 2019 or later may enter)
+  calibration/england_2018/holdout_2019_2025.csv
+                                        every figure dated 2019 or later:
+                                        the 2018 calibration's hindcast
   calibration/england/targets.csv       every figure, 2015-09 .. 2025
 
 The date of a figure is its reference month (year, month): the census date
@@ -74,6 +77,10 @@ upto_2018 = [r for r in kept if date(r) <= CUT_2018]
 assert all(date(r) <= CUT_2018 for r in upto_2018)
 write(os.path.join(here, "england_2018", "targets.csv"), upto_2018)
 write(os.path.join(here, "england", "targets.csv"), all_rows)
+# The out-of-sample test of the 2018 calibration: every figure dated 2019 or
+# later (what `hindcast --observed` compares its runs with).
+after_2018 = [r for r in kept if date(r) > CUT_2018]
+write(os.path.join(here, "england_2018", "holdout_2019_2025.csv"), after_2018)
 # re-read what was written and check the rule again on the file itself
 for r in csv.DictReader(open(os.path.join(here, "england_2018", "targets.csv"), newline="")):
     assert date(r) <= CUT_2018, f"england_2018/targets.csv holds a figure dated after 2018-12: {r['series']} {date(r)}"
@@ -82,7 +89,7 @@ def family(s):
     p = s.split(".")
     return ".".join(p[:2]) if p[0] in ("rate", "share", "count") else p[0]
 
-for name, rs in (("england_2018/targets.csv", upto_2018), ("england/targets.csv", all_rows)):
+for name, rs in (("england_2018/targets.csv", upto_2018), ("england_2018/holdout_2019_2025.csv", after_2018), ("england/targets.csv", all_rows)):
     w1 = [r for r in rs if r["weight"] == "1"]
     print(f"{name}: {len(rs)} rows, {len(w1)} at weight 1, dated {min(map(date, rs))} .. {max(map(date, rs))}")
     fam = Counter(family(r["series"]) for r in rs)
