@@ -368,6 +368,11 @@ pub struct RawRecruitment {
     /// grade name (default: `apply_prob`).
     #[serde(default)]
     pub apply_prob_by_grade: Option<BTreeMap<String, f64>>,
+    /// Weight of this scheme among the schemes with a `preference` whose
+    /// rounds fall in the same month: a clinician who would apply to
+    /// several of them applies to one, chosen in proportion to the weights.
+    #[serde(default)]
+    pub preference: Option<f64>,
     /// Posts per year (national; split by region shares).
     pub posts_per_year: YearSeries,
     /// Share of the posts in each region, in `[[region]]` order (default:

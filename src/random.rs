@@ -36,6 +36,8 @@ pub enum Purpose {
     Posterior = 9,
     /// Whether a completer takes up the next grade.
     Completion = 10,
+    /// Which of the schemes it applies to an applicant prefers.
+    Preference = 11,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

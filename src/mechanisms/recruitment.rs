@@ -6,6 +6,8 @@
 //! return campaign: its places are filled only as far as the pool of
 //! eligible leavers who answer allows. A round with no posts is not run.
 
+use std::collections::HashMap;
+
 use bevy_ecs::prelude::*;
 
 use crate::clinician::{Clinician, State};
@@ -14,7 +16,7 @@ use crate::error::ConfigError;
 use crate::ledger::{MonthLedger, Tally};
 use crate::limits::fmt_num;
 use crate::random::threshold;
-use crate::random::{Purpose, draw_u32_sub};
+use crate::random::{Purpose, draw_u32, draw_u32_sub};
 use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Rules, Series, check_unique};
 
 use super::{Ctx, apportion, enter};
@@ -45,6 +47,9 @@ pub struct Scheme {
     pub posts: Series,
     /// Share of the posts per region.
     pub region_shares: Vec<f64>,
+    /// Weight among the preferring schemes of a month (`None`: applicants
+    /// apply to this scheme whatever else they apply to).
+    pub preference: Option<f64>,
 }
 
 /// Posts of a scheme in a round, by region.
@@ -54,28 +59,82 @@ pub fn posts_by_region(s: &Scheme, round: usize, year: i32) -> Vec<u64> {
     apportion(round_posts, &s.region_shares)
 }
 
-/// Runs every scheme with a round in this calendar month.
-pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u32, year: i32) {
-    for (si, s) in rules.schemes.iter().enumerate() {
-        let Some(round) = s.months.iter().position(|&m| m == calendar_month) else {
-            continue;
+/// Whether `c` is eligible for scheme `si` and applies this month (its keyed draw).
+#[inline]
+fn applies(s: &Scheme, si: usize, c: &Clinician, ctx: Ctx) -> bool {
+    c.state != State::Gone
+        && s.from_grade[c.grade as usize]
+        && s.from_state[c.state as usize]
+        && c.months_in_state >= s.min_months_in_state
+        && (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64)
+            < s.apply_threshold[c.grade as usize]
+}
+
+/// Each applicant's one choice among the preferring schemes open this month
+/// that it applies to, drawn in proportion to their `preference` weights
+/// (a keyed draw); empty unless two or more preferring schemes are open.
+fn preferences(world: &mut World, rules: &Rules, open: &[usize], ctx: Ctx) -> HashMap<Entity, usize> {
+    let preferring: Vec<usize> = open
+        .iter()
+        .copied()
+        .filter(|&si| rules.schemes[si].preference.is_some())
+        .collect();
+    let mut choice = HashMap::new();
+    if preferring.len() < 2 {
+        return choice;
+    }
+    let mut query = world.query::<(Entity, &Clinician)>();
+    let mut applied = Vec::with_capacity(preferring.len());
+    for (e, c) in query.iter(world) {
+        applied.clear();
+        applied.extend(
+            preferring
+                .iter()
+                .copied()
+                .filter(|&si| applies(&rules.schemes[si], si, c, ctx)),
+        );
+        let pick = match applied.len() {
+            0 => continue,
+            1 => applied[0],
+            _ => {
+                let weight = |si: usize| rules.schemes[si].preference.unwrap_or(0.0);
+                let total: f64 = applied.iter().map(|&si| weight(si)).sum();
+                let u = draw_u32(ctx.seed, c.id(), ctx.month, Purpose::Preference) as f64 / 4_294_967_296.0 * total;
+                let mut acc = 0.0;
+                *applied
+                    .iter()
+                    .find(|&&si| {
+                        acc += weight(si);
+                        u < acc
+                    })
+                    .unwrap_or(&applied[applied.len() - 1])
+            }
         };
-        let posts = posts_by_region(s, round, year);
-        if posts.iter().all(|&p| p == 0) {
-            continue;
-        }
+        choice.insert(e, pick);
+    }
+    choice
+}
+
+/// Runs every scheme with a round in this calendar month, in config order.
+pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u32, year: i32) {
+    let open: Vec<(usize, Vec<u64>)> = rules
+        .schemes
+        .iter()
+        .enumerate()
+        .filter_map(|(si, s)| {
+            let round = s.months.iter().position(|&m| m == calendar_month)?;
+            let posts = posts_by_region(s, round, year);
+            posts.iter().any(|&p| p > 0).then_some((si, posts))
+        })
+        .collect();
+    let choice = preferences(world, rules, &open.iter().map(|o| o.0).collect::<Vec<_>>(), ctx);
+    for (si, posts) in open {
+        let s = &rules.schemes[si];
         let mut query = world.query::<(Entity, &Clinician)>();
         let mut applicants: Vec<(u8, u32, u64, Entity)> = query
             .iter(world)
-            .filter(|(_, c)| {
-                c.state != State::Gone
-                    && s.from_grade[c.grade as usize]
-                    && s.from_state[c.state as usize]
-                    && c.months_in_state >= s.min_months_in_state
-            })
-            .filter(|(_, c)| {
-                (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64)
-                    < s.apply_threshold[c.grade as usize]
+            .filter(|(e, c)| {
+                applies(s, si, c, ctx) && (s.preference.is_none() || choice.is_empty() || choice.get(e) == Some(&si))
             })
             .map(|(e, c)| {
                 (
@@ -193,6 +252,12 @@ pub(crate) fn compile(
             months,
             round_shares,
             apply_threshold,
+            preference: match r.preference {
+                Some(w) if !w.is_finite() || w <= 0.0 || w > 1e6 => {
+                    return Err(c.err(k("preference"), fmt_num(w), "a preference weight must lie in (0, 1e6]"));
+                }
+                w => w,
+            },
             posts: c.series(&k("posts_per_year"), &r.posts_per_year, start_year)?,
             region_shares: match &r.region_shares {
                 Some(s) => c.shares(&k("region_shares"), s, region_shares.len())?,
@@ -338,5 +403,53 @@ posts_per_year = { 2020 = 2 }
         );
         let e = invalid(schemes(&two.replace("0.25", "2.5")));
         assert_eq!(e.0, "recruitment.st.apply_prob_by_grade.consultant");
+    }
+
+    /// Two schemes open in August with preference weights 3 and 1, both
+    /// applied to by every eligible consultant: each applies to one only, so
+    /// the applicants sum to the pool and split 3:1 (within three standard
+    /// errors of 2,000 draws), and the schemes fill below their posts.
+    #[test]
+    fn applicants_who_prefer_one_scheme_do_not_apply_to_the_other() {
+        let scheme = |name: &str, w: f64| {
+            format!(
+                "[[recruitment]]\nname = \"{name}\"\ninto_grade = \"st\"\nfrom_grades = [\"consultant\"]\nmonths = [8]\n\
+                 apply_prob = 1.0\npreference = {w}\nposts_per_year = {{ 2020 = 5000 }}\n"
+            )
+        };
+        let rules = tiny_rules(&format!("{}{}", scheme("a", 3.0), scheme("b", 1.0)));
+        let mut world = World::new();
+        let n = rules.n_stock_cells();
+        world.insert_resource(MonthLedger {
+            stock: vec![10_000; n],
+            fte: vec![100_000; n],
+            counters: Counters {
+                posts_offered: vec![0; 2],
+                posts_filled: vec![0; 2],
+                applicants: vec![0; 2],
+                unplaced: vec![0; 2],
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        let pool = 2000u32;
+        for id in 0..pool {
+            let mut c = leaver(&rules, id, 0);
+            c.state = State::Qualified;
+            world.spawn(c);
+        }
+        run_rounds(&mut world, &rules, Ctx::new(7, 5), 8, 2021);
+        let k = &world.resource::<MonthLedger>().counters;
+        assert_eq!(k.applicants[0] + k.applicants[1], pool, "one scheme each");
+        assert_eq!(
+            (k.posts_filled[0], k.posts_filled[1]),
+            (k.applicants[0], k.applicants[1])
+        );
+        let share = k.applicants[0] as f64 / pool as f64;
+        let se = (0.75f64 * 0.25 / pool as f64).sqrt();
+        assert!((share - 0.75).abs() < 3.0 * se, "{share}");
+        assert!(k.posts_filled[0] < k.posts_offered[0]);
+        let e = invalid(schemes(&format!("{ST}preference = 0\n")));
+        assert_eq!(e.0, "recruitment.st.preference");
     }
 }
