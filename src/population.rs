@@ -330,4 +330,25 @@ mod tests {
         let e = invalid(initial("[initial]\nlayout = \"lattice\"\n", 1.0));
         assert_eq!(e.0, "initial.group_weights");
     }
+
+    /// A lapsed pool at the start: leavers who have been away 1-2 years,
+    /// spread uniformly over those months.
+    #[test]
+    fn a_stock_can_start_with_time_already_in_its_state() {
+        let pool = "[[stock]]\ngrade = \"consultant\"\nstate = \"leaver\"\nheadcount = 2000\nage_years = [40, 50]\n\
+                    months_in_state_years = [1, 2]\n";
+        let rules = crate::testutil::tiny_rules(pool);
+        let people: Vec<Clinician> = population(&rules, 3, None).collect();
+        assert_eq!(people.len(), 2000);
+        assert!(
+            people
+                .iter()
+                .all(|c| c.state == State::Leaver && (12..=24).contains(&c.months_in_state))
+        );
+        let mean = people.iter().map(|c| c.months_in_state as f64).sum::<f64>() / 2000.0;
+        // Uniform on 12..=24: mean 18, sd 3.74, se of the mean 0.084.
+        assert!((mean - 18.0).abs() < 4.0 * 0.084, "{mean}");
+        let e = invalid(initial(&pool.replace("[1, 2]", "[2, 1]"), 1.0));
+        assert_eq!(e.0, "stock.0.months_in_state_years");
+    }
 }
