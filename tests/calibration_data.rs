@@ -1,0 +1,96 @@
+//! The shipped calibration data keep their promises: the 2018 calibration
+//! is fitted to no outcome dated after 2018, its hold-out holds only later
+//! figures, the current calibration's targets cover both, every target names
+//! a source listed in `calibration/sources.csv`, and every free parameter and
+//! shipped overlay applies to the embedded England config.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use careersim::calendar::YearMonth;
+use careersim::calibration::free::{parse_free, parse_params_overlay};
+use careersim::calibration::targets::{Target, parse_targets};
+use careersim::load::baseline_source;
+use careersim::load_rules;
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn targets(rel: &str) -> Vec<Target> {
+    let rules = load_rules(&baseline_source(), &[]).unwrap();
+    parse_targets(rel, &read(rel), &rules).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Source URLs listed in `calibration/sources.csv` (the column after the title).
+fn listed_sources() -> BTreeSet<String> {
+    read("calibration/sources.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            l.split(',')
+                .find(|f| f.starts_with("http"))
+                .map(|u| u.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_2018_calibration_sees_no_outcome_dated_after_2018() {
+    let cut = YearMonth { year: 2018, month: 12 };
+    let fitted = targets("calibration/england_2018/targets.csv");
+    let held = targets("calibration/england_2018/holdout_2019_2025.csv");
+    let current = targets("calibration/england/targets.csv");
+    assert!(
+        fitted.iter().all(|t| t.date <= cut),
+        "a fitted figure is dated after 2018-12"
+    );
+    assert!(held.iter().all(|t| t.date > cut));
+    assert_eq!(
+        fitted.len() + held.len(),
+        current.len(),
+        "the two halves make the whole"
+    );
+    let weighted = |v: &[Target]| v.iter().filter(|t| t.weight > 0.0).count();
+    assert!(
+        weighted(&current) >= 60,
+        "at least 60 weighted targets: {}",
+        weighted(&current)
+    );
+    assert!(weighted(&fitted) >= 30 && weighted(&held) >= 30);
+}
+
+#[test]
+fn every_target_names_a_listed_source() {
+    let listed = listed_sources();
+    for file in [
+        "calibration/england_2018/targets.csv",
+        "calibration/england_2018/holdout_2019_2025.csv",
+        "calibration/england/targets.csv",
+    ] {
+        for t in targets(file) {
+            assert!(!t.source_title.is_empty(), "{file}:{}: no source title", t.line);
+            let url = t.source_url.trim();
+            let found =
+                listed.contains(url) || listed.iter().any(|l| l.starts_with(url) || url.starts_with(l.as_str()));
+            assert!(found, "{file}:{}: {url} is not in calibration/sources.csv", t.line);
+        }
+    }
+}
+
+#[test]
+fn free_parameters_and_shipped_overlays_apply_to_the_england_config() {
+    let src = baseline_source();
+    let f2018 = parse_free("free.toml", &read("calibration/england_2018/free.toml"), &src).unwrap();
+    let fnow = parse_free("free.toml", &read("calibration/england/free.toml"), &src).unwrap();
+    assert!(
+        f2018.iter().all(|p| !p.path.contains("multiplier_by_year.2019")
+            && !(p.path.contains("multiplier_by_year.20") && p.path.contains("nurse_leaving"))),
+        "no post-2018 hazard multiplier is free in the 2018 calibration"
+    );
+    assert!(fnow.len() > f2018.len());
+    for overlay in ["calibration/england_2018/best.toml", "calibration/england/best.toml"] {
+        let o = parse_params_overlay(overlay, &read(overlay), &src).unwrap_or_else(|e| panic!("{e}"));
+        load_rules(&src, &o).unwrap_or_else(|e| panic!("{overlay}: {e}"));
+    }
+}
