@@ -227,6 +227,10 @@ pub struct RawInitial {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStock {
+    /// Optional name, so `--set`, levers and free parameters can address
+    /// the block (`stock.lapsed_nurses.headcount`) whatever its position.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Grade of the block.
     pub grade: String,
     /// State of the block.

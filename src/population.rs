@@ -175,7 +175,10 @@ pub(crate) fn compile(
         "stocks" => {
             let mut stocks = Vec::new();
             for (i, s) in raw_stocks.iter().enumerate() {
-                let k = |x: &str| format!("stock.{i}.{x}");
+                let k = |x: &str| match &s.name {
+                    Some(n) => format!("stock.{n}.{x}"),
+                    None => format!("stock.{i}.{x}"),
+                };
                 let grade = c.grade(&k("grade"), &s.grade, grades)?;
                 let state = c.state(&k("state"), &s.state, false)?;
                 let kind = grades[grade as usize].kind;

@@ -89,6 +89,18 @@ fn free_parameters_and_shipped_overlays_apply_to_the_england_config() {
         "no post-2018 hazard multiplier is free in the 2018 calibration"
     );
     assert!(fnow.len() > f2018.len());
+    // A path that addresses the wrong element shows as a config value far
+    // outside the prior: every free parameter's config value lies within it.
+    for p in f2018.iter().chain(&fnow) {
+        assert!(
+            (p.min..=p.max).contains(&p.config_value),
+            "{}: config value {} outside the prior [{}, {}]",
+            p.path,
+            p.config_value,
+            p.min,
+            p.max
+        );
+    }
     for overlay in ["calibration/england_2018/best.toml", "calibration/england/best.toml"] {
         let o = parse_params_overlay(overlay, &read(overlay), &src).unwrap_or_else(|e| panic!("{e}"));
         load_rules(&src, &o).unwrap_or_else(|e| panic!("{overlay}: {e}"));
