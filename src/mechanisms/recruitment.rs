@@ -6,7 +6,7 @@
 //! return campaign: its places are filled only as far as the pool of
 //! eligible leavers who answer allows. A round with no posts is not run.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use bevy_ecs::prelude::*;
 
@@ -73,13 +73,13 @@ fn applies(s: &Scheme, si: usize, c: &Clinician, ctx: Ctx) -> bool {
 /// Each applicant's one choice among the preferring schemes open this month
 /// that it applies to, drawn in proportion to their `preference` weights
 /// (a keyed draw); empty unless two or more preferring schemes are open.
-fn preferences(world: &mut World, rules: &Rules, open: &[usize], ctx: Ctx) -> HashMap<Entity, usize> {
+fn preferences(world: &mut World, rules: &Rules, open: &[usize], ctx: Ctx) -> BTreeMap<Entity, usize> {
     let preferring: Vec<usize> = open
         .iter()
         .copied()
         .filter(|&si| rules.schemes[si].preference.is_some())
         .collect();
-    let mut choice = HashMap::new();
+    let mut choice = BTreeMap::new();
     if preferring.len() < 2 {
         return choice;
     }
