@@ -242,12 +242,16 @@ fn a_yearly_multiplier_changes_the_rate_in_its_year() {
 
 /// Qualified nurses leaving in `month` (stepped from month 0) under `rules`.
 fn nurse_leavers(rules: &Arc<Rules>, seed: u64, month: usize) -> u64 {
-    let nurse = rules.grade_index("nurse").unwrap();
     let mut sim = Simulation::new(rules.clone(), seed, None);
     for _ in 0..month {
         sim.step_month();
     }
-    let rec = &sim.history().records[month];
+    nurse_leavers_in(rules, &sim.history().records[month])
+}
+
+/// Qualified nurses who left in one month's record.
+fn nurse_leavers_in(rules: &Rules, rec: &careersim::ledger::MonthRecord) -> u64 {
+    let nurse = rules.grade_index("nurse").unwrap();
     rec.flows
         .iter()
         .filter(|(k, _)| {
@@ -280,18 +284,7 @@ fn nurse_leaving_in_month(overrides: &[&str], month: usize, annual: f64) {
             }
         }
         sim.step_month();
-        let rec = &sim.history().records[month];
-        observed += rec
-            .flows
-            .iter()
-            .filter(|(k, _)| {
-                let (f, t) = flow_cells(*k);
-                f.map(|c| rules.cell_parts(c))
-                    .is_some_and(|(g, s, _)| g == nurse && s == State::Qualified)
-                    && t.map(|c| rules.cell_parts(c).1) == Some(State::Leaver)
-            })
-            .map(|x| x.1 as u64)
-            .sum::<u64>();
+        observed += nurse_leavers_in(&rules, &sim.history().records[month]);
     }
     let z = (observed as f64 - expected) / var.sqrt();
     assert!(z.abs() < 4.0, "observed {observed}, expected {expected:.1}, z {z:.2}");
