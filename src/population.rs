@@ -207,7 +207,7 @@ pub(crate) fn compile(
                     fte_mean: s.fte_mean,
                     months_in_state: s
                         .months_in_state_years
-                        .map(|r| c.age_range(&k("months_in_state_years"), r))
+                        .map(|r| c.years_range(&k("months_in_state_years"), r, "a time-in-state"))
                         .transpose()?,
                 });
             }
@@ -352,6 +352,12 @@ mod tests {
         // Uniform on 12..=24: mean 18, sd 3.74, se of the mean 0.084.
         assert!((mean - 18.0).abs() < 4.0 * 0.084, "{mean}");
         let e = invalid(initial(&pool.replace("[1, 2]", "[2, 1]"), 1.0));
-        assert_eq!(e.0, "stock.0.months_in_state_years");
+        assert_eq!(
+            e,
+            (
+                "stock.0.months_in_state_years".into(),
+                "a time-in-state range must be [min, max] years within 0-100".into()
+            )
+        );
     }
 }

@@ -60,12 +60,18 @@ impl Compiler<'_> {
     }
 
     pub(crate) fn age_range(&self, key: &str, a: [f64; 2]) -> Result<(u16, u16), ConfigError> {
+        self.years_range(key, a, "an age")
+    }
+
+    /// A `[min, max]` range of years within 0-100, in months; `what` names
+    /// it in the error.
+    pub(crate) fn years_range(&self, key: &str, a: [f64; 2], what: &str) -> Result<(u16, u16), ConfigError> {
         let ok = a.iter().all(|v| v.is_finite() && (0.0..=100.0).contains(v)) && a[0] <= a[1];
         if !ok {
             return Err(self.err(
                 key,
                 format!("[{}, {}]", a[0], a[1]),
-                "an age range must be [min, max] years within 0-100",
+                format!("{what} range must be [min, max] years within 0-100"),
             ));
         }
         Ok(((a[0] * 12.0).round() as u16, (a[1] * 12.0).round() as u16))
