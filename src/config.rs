@@ -58,6 +58,87 @@ pub struct RawConfig {
     /// published statistics draw them (e.g. HCHS doctors: doctors less GPs).
     #[serde(default)]
     pub scope: Vec<RawScope>,
+    /// Which grades and recruitment schemes `[[specialty]]` splits.
+    #[serde(default)]
+    pub specialty_grades: Option<RawSpecialtyGrades>,
+    /// `[[specialty]]`: medical specialties (and the cores they draw
+    /// from), each a copy of the template grades and schemes of its
+    /// programme (`mechanisms::specialty`).
+    #[serde(default)]
+    pub specialty: Vec<RawSpecialty>,
+    /// After the `[[specialty]]` split: each specialty's name and programme
+    /// (never read from a file).
+    #[serde(skip)]
+    pub specialties_split: Vec<(String, String)>,
+}
+
+/// `[specialty_grades]`: the template grades that `[[specialty]]` splits,
+/// by their role in a programme. Every grade named here is replaced by one
+/// copy per specialty of that role (`consultant` by `consultant_cardiology`,
+/// ...), every reference to it elsewhere by all of its copies, and every
+/// recruitment scheme into it by one scheme per specialty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpecialtyGrades {
+    /// Core training (e.g. `core_training`), split by `programme = "core"`.
+    #[serde(default)]
+    pub core: Option<String>,
+    /// The employed grade between core and higher training (e.g.
+    /// `post_core`), split with its core.
+    #[serde(default)]
+    pub core_completed: Option<String>,
+    /// Higher specialty training after a core (`programme = "uncoupled"`).
+    #[serde(default)]
+    pub higher: Option<String>,
+    /// Run-through training from ST1 (`programme = "run_through"`).
+    #[serde(default)]
+    pub run_through: Option<String>,
+    /// The post-CCT grade (e.g. `consultant`), split by every uncoupled and
+    /// run-through specialty.
+    #[serde(default)]
+    pub consultant: Option<String>,
+}
+
+/// `[[specialty]]`: one medical specialty or core programme.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpecialty {
+    /// Name (lower case, `[a-z0-9_]`), used in grade, scheme and series
+    /// names (`consultant_cardiology`, `rate.fill.higher_specialty_cardiology`).
+    pub name: String,
+    /// `core` (a core programme higher training draws from), `uncoupled`
+    /// (higher training after a core) or `run_through` (ST1 to CCT).
+    pub programme: String,
+    /// For `uncoupled`: the core programme(s) whose completers may apply.
+    #[serde(default)]
+    pub cores: Option<Vec<String>>,
+    /// Training length in WTE months: the core (`core`), ST3/ST4 to CCT
+    /// (`uncoupled`) or ST1 to CCT (`run_through`). LTFT extends it pro rata.
+    pub training_wte_months: f64,
+    /// Share of the template scheme's posts (per year, linear between the
+    /// years given as `multiplier_by_year` is; the shares of the specialties
+    /// of one scheme sum to 1 in every year).
+    pub posts_share: YearSeries,
+    /// Share of the posts in each region (default: the template scheme's).
+    #[serde(default)]
+    pub region_shares: Option<Vec<f64>>,
+    /// Weight of this specialty among those an applicant to the template
+    /// scheme may choose (e.g. its applications in a published round).
+    pub applications_share: f64,
+    /// Share of the template grades' initial stocks: of the trainees (core,
+    /// higher or run-through) and, for `uncoupled` and `run_through`, of the
+    /// consultants. Each role's shares sum to 1.
+    pub trainees_share: f64,
+    /// Share of the initial consultants (not for `core`).
+    #[serde(default)]
+    pub consultants_share: Option<f64>,
+    /// Multipliers on named hazards for this specialty's grades (e.g.
+    /// `{ consultant_leaving = 1.2, ltft_uptake_female = 1.5 }`).
+    #[serde(default)]
+    pub hazard_multipliers: Option<BTreeMap<String, f64>>,
+    /// What the figures rest on (free text).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[[scope]]`: a named set of grades, usable as a series scope
@@ -307,6 +388,10 @@ pub struct RawHazard {
     /// last. Default 1 every year.
     #[serde(default)]
     pub multiplier_by_year: Option<YearSeries>,
+    /// A multiplier on the rate in particular grades, by grade name
+    /// (default 1); `[[specialty]]` fills it from `hazard_multipliers`.
+    #[serde(default)]
+    pub multiplier_by_grade: Option<BTreeMap<String, f64>>,
 }
 
 /// `[[inflow]]`: joiners spawned at given calendar months.
@@ -387,6 +472,16 @@ pub struct RawRecruitment {
     /// the leaver pool: a lapsed registration). Default 0.
     #[serde(default)]
     pub min_months_in_state: Option<u32>,
+    /// Schemes of one family (e.g. the ST3 specialties) share one
+    /// application: an eligible clinician applies to the family with the
+    /// schemes' `apply_prob`, then to one of its schemes with posts in the
+    /// round, chosen in proportion to `family_weight` (default 1). In the
+    /// month's `preference` among schemes the family counts as one.
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Weight of this scheme within its family.
+    #[serde(default)]
+    pub family_weight: Option<f64>,
 }
 
 /// `[pause]`: OOP Pause.

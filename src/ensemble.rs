@@ -55,7 +55,8 @@ pub struct Reported {
 /// headcount and FTE, leavers and leaver rate, joiners; headcount and FTE
 /// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
-/// joiners; posts filled and fill rate of each recruitment scheme; mean
+/// joiners; consultants of each specialty by region and its trainees;
+/// posts filled and fill rate of each recruitment scheme; mean
 /// time to CCT, pooled and per CCT-awarding grade; funded
 /// establishment, vacancies and vacancy rate of groups that have one.
 pub fn reported_series(rules: &Rules) -> Vec<Reported> {
@@ -73,6 +74,16 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
             names.push((format!("headcount.{}", g.name), Grain::Year));
             names.push((format!("fte.{}", g.name), Grain::Year));
         }
+    }
+    // Consultants of each specialty by region, its trainees nationally.
+    for (sp, programme) in &rules.specialties {
+        if programme != "core" {
+            names.push((format!("fte.consultant_{sp}"), Grain::Year));
+            for r in &rules.regions {
+                names.push((format!("fte.consultant_{sp}@{r}"), Grain::Year));
+            }
+        }
+        names.push((format!("headcount.trainee_{sp}"), Grain::Year));
     }
     for r in &rules.regions {
         names.push((format!("headcount.doctor@{r}"), Grain::Year));
@@ -105,6 +116,14 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
     for g in &rules.grades {
         if g.awards_cct {
             names.push((format!("time_to_cct.{}", g.name), Grain::Year));
+        }
+    }
+    // Pathways split by specialty, pooled again: the named scopes made only
+    // of two or more CCT-awarding grades (`higher_specialty`, `run_through`).
+    for sc in &rules.scopes {
+        let covered: Vec<usize> = (0..rules.grades.len()).filter(|&g| sc.covers[g]).collect();
+        if covered.len() >= 2 && covered.iter().all(|&g| rules.grades[g].awards_cct) {
+            names.push((format!("time_to_cct.{}", sc.name), Grain::Year));
         }
     }
     let mut seen: Vec<String> = Vec::new();

@@ -38,6 +38,9 @@ pub enum Purpose {
     Completion = 10,
     /// Which of the schemes it applies to an applicant prefers.
     Preference = 11,
+    /// Which scheme of a family (e.g. which ST3 specialty) an applicant
+    /// to the family applies to.
+    FamilyChoice = 12,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

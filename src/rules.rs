@@ -24,7 +24,7 @@ use crate::config::RawConfig;
 use crate::error::ConfigError;
 use crate::ledger;
 use crate::limits::{MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
-use crate::mechanisms::{hazards, inflow, ltft, pause, progression, recruitment, retirement, returners};
+use crate::mechanisms::{hazards, inflow, ltft, pause, progression, recruitment, retirement, returners, specialty};
 use crate::population;
 
 pub use crate::mechanisms::establishment::Establishment;
@@ -32,7 +32,7 @@ pub use crate::mechanisms::inflow::{
     Inflow, JoinerIds, MAX_INFLOWS_BY_ORIGIN, MAX_JOINERS_PER_MONTH, MAX_REGIONS_BY_ORIGIN, MAX_SHARE_BY_ORIGIN,
 };
 pub use crate::mechanisms::pause::PauseRules;
-pub use crate::mechanisms::recruitment::Scheme;
+pub use crate::mechanisms::recruitment::{Family, Scheme};
 pub use crate::mechanisms::returners::ReturnerRules;
 
 /// Oldest age (months) the age-band lookup covers; older ages use the last band.
@@ -266,6 +266,12 @@ pub struct Rules {
     pub inflows: Vec<Inflow>,
     /// Recruitment schemes.
     pub schemes: Vec<Scheme>,
+    /// Families of schemes sharing one application (`[[recruitment]] family`).
+    pub scheme_families: Vec<Family>,
+    /// The `[[specialty]]` split: each specialty's name and programme
+    /// (`core`, `uncoupled`, `run_through`); its grades are
+    /// `<template>_<name>` and its scopes `<name>` and `trainee_<name>`.
+    pub specialties: Vec<(String, String)>,
     /// OOP Pause.
     pub pause: PauseRules,
     /// Returners.
@@ -396,6 +402,9 @@ pub fn compile(file: &str, raw: &RawConfig, canonical: &str) -> Result<Rules, Co
             message: format!("must be a number in [1, {MAX_POPULATION_SCALE:e}] (simulate a 1-in-k sample)"),
         });
     }
+    // `[[specialty]]` splits template grades before anything is compiled.
+    let expanded = specialty::expand(&Compiler { file, raw, scale }, raw)?;
+    let raw = expanded.as_ref().unwrap_or(raw);
     Compiler { file, raw, scale }.compile(fnv1a(canonical.as_bytes()))
 }
 
@@ -430,7 +439,8 @@ impl Compiler<'_> {
             regions.len(),
             start.year,
         )?;
-        let schemes = recruitment::compile(self, &raw.recruitment, &grades, &region_shares, start.year)?;
+        let (schemes, scheme_families) =
+            recruitment::compile(self, &raw.recruitment, &grades, &region_shares, start.year)?;
         let pause = pause::compile(self, &raw.pause)?;
         let returners = returners::compile(self, &raw.returners)?;
         let state_fte = ledger::compile_state_fte(self, &raw.state_fte)?;
@@ -471,6 +481,8 @@ impl Compiler<'_> {
             hazard_names: hazards.names,
             inflows,
             schemes,
+            scheme_families,
+            specialties: raw.specialties_split.clone(),
             pause,
             returners,
             state_fte,

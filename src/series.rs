@@ -126,6 +126,34 @@ impl Scope {
     }
 }
 
+/// The recruitment schemes a measure counts: one scheme, or every member
+/// of a family (`rate.fill.higher_specialty` over its specialties).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schemes {
+    /// One scheme, by index.
+    One(usize),
+    /// A family, by index into `Rules::scheme_families`.
+    Family(usize),
+}
+
+impl Schemes {
+    /// Whether scheme `i` is counted.
+    fn has(self, rules: &Rules, i: usize) -> bool {
+        match self {
+            Schemes::One(s) => s == i,
+            Schemes::Family(f) => rules.scheme_families[f].members.contains(&i),
+        }
+    }
+
+    /// Sum over the counted schemes of one counter.
+    fn sum(self, rules: &Rules, counter: &[u32]) -> u64 {
+        (0..counter.len())
+            .filter(|&i| self.has(rules, i))
+            .map(|i| counter[i] as u64)
+            .sum()
+    }
+}
+
 /// A measure of the vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Measure {
@@ -151,10 +179,11 @@ pub enum Measure {
     CountIntlJoiners(Scope),
     /// `count.starts.<inflow>`: starts of a configured intake.
     CountStarts(usize),
-    /// `count.acceptances.<scheme>`: posts filled by a recruitment scheme.
-    CountAcceptances(usize),
+    /// `count.acceptances.<scheme>`: posts filled by a recruitment scheme
+    /// (or a family of schemes).
+    CountAcceptances(Schemes),
     /// `rate.fill.<scheme>`: posts filled / posts offered.
-    RateFill(usize),
+    RateFill(Schemes),
     /// `share.noncompletion.<grade>`: of those leaving a course or
     /// programme grade over the period, the share who left the NHS rather
     /// than completing or moving grade (equals cohort attrition in a steady
@@ -166,12 +195,12 @@ pub enum Measure {
     /// or through SuppoRTT).
     CountPauseReturns(Scope),
     /// `count.unfilled_posts.<scheme|all>`: posts offered but not filled.
-    CountUnfilled(Option<usize>),
+    CountUnfilled(Option<Schemes>),
     /// `time_to_cct.<grade|all>`: mean months from pathway start to CCT of
     /// the CCTs awarded over the period (by the grade that awards them; a
     /// clinician in the initial population whose pathway start is unknown
     /// is not counted).
-    TimeToCct(Option<u8>),
+    TimeToCct(Option<Scope>),
     /// `vacancies.<group>`: funded establishment FTE minus FTE in post, at
     /// the month end, or 0 when staffed above establishment.
     Vacancies(u8),
@@ -191,7 +220,7 @@ pub enum Measure {
     /// grades (Return to Practice), from pause or the leaver pool.
     CountRtpReturners(Scope),
     /// `count.unplaced_applicants.<scheme>`: applicants a round could not place.
-    CountUnplaced(usize),
+    CountUnplaced(Schemes),
     /// `rate.starts_vs_plan.<inflow>`: starts / planned places of an intake.
     RateStartsVsPlan(usize),
     /// `count.pause_approved.all`: pause requests approved (capacity-limited pause).
@@ -321,6 +350,14 @@ impl SeriesId {
                 .schemes
                 .iter()
                 .position(|s| s.name == arg)
+                .map(Schemes::One)
+                .or_else(|| {
+                    rules
+                        .scheme_families
+                        .iter()
+                        .position(|f| f.name == arg)
+                        .map(Schemes::Family)
+                })
                 .ok_or_else(|| format!("unknown recruitment scheme `{arg}`"))
         };
         let establishment_group = || {
@@ -353,11 +390,12 @@ impl SeriesId {
             "count.unfilled_posts" => Measure::CountUnfilled(Some(scheme()?)),
             "time_to_cct" if arg == "all" => Measure::TimeToCct(None),
             "time_to_cct" => {
-                let g = rules.grade_index(arg).ok_or_else(|| format!("unknown grade `{arg}`"))?;
-                if !rules.grades[g as usize].awards_cct {
-                    return Err(format!("grade `{arg}` does not award a CCT"));
+                let sc = Scope::parse(rules, arg)
+                    .ok_or_else(|| format!("unknown grade or scope `{arg}` (time_to_cct.<grade|scope|all>)"))?;
+                if !(0..rules.grades.len() as u8).any(|g| rules.grades[g as usize].awards_cct && sc.covers(rules, g)) {
+                    return Err(format!("`{arg}` covers no grade that awards a CCT"));
                 }
-                Measure::TimeToCct(Some(g))
+                Measure::TimeToCct(Some(sc))
             }
             "vacancies" => Measure::Vacancies(establishment_group()?),
             "rate.vacancy" => Measure::RateVacancy(establishment_group()?),
@@ -543,14 +581,14 @@ impl SeriesId {
             Measure::CountAcceptances(i) => {
                 records[window]
                     .iter()
-                    .map(|r| r.counters.posts_filled[i] as f64)
+                    .map(|r| i.sum(rules, &r.counters.posts_filled) as f64)
                     .sum::<f64>()
                     * scale
             }
             Measure::RateFill(i) => {
                 let rs = &records[window];
-                let filled: u64 = rs.iter().map(|r| r.counters.posts_filled[i] as u64).sum();
-                let offered: u64 = rs.iter().map(|r| r.counters.posts_offered[i] as u64).sum();
+                let filled: u64 = rs.iter().map(|r| i.sum(rules, &r.counters.posts_filled)).sum();
+                let offered: u64 = rs.iter().map(|r| i.sum(rules, &r.counters.posts_offered)).sum();
                 ratio(filled, offered)?
             }
             Measure::ShareNoncompletion(grade) => {
@@ -576,7 +614,7 @@ impl SeriesId {
                 let mut n = 0u64;
                 for r in &records[window] {
                     for i in 0..r.counters.posts_offered.len() {
-                        if which.is_none_or(|w| w == i) {
+                        if which.is_none_or(|w| w.has(rules, i)) {
                             n += r.counters.posts_offered[i].saturating_sub(r.counters.posts_filled[i]) as u64;
                         }
                     }
@@ -600,7 +638,7 @@ impl SeriesId {
             Measure::CountUnplaced(i) => {
                 records[window]
                     .iter()
-                    .map(|r| r.counters.unplaced[i] as f64)
+                    .map(|r| i.sum(rules, &r.counters.unplaced) as f64)
                     .sum::<f64>()
                     * scale
             }
@@ -628,7 +666,7 @@ impl SeriesId {
                 let (mut n, mut months) = (0u64, 0u64);
                 for r in &records[window] {
                     for (&g, &(k, m)) in &r.counters.cct_months {
-                        if which.is_none_or(|w| w == g) {
+                        if which.is_none_or(|w| w.covers(rules, g)) {
                             n += k as u64;
                             months += m;
                         }
@@ -775,7 +813,7 @@ mod tests {
             };
             crate::load_rules(&src, &[]).unwrap_err().to_string()
         };
-        let e = err("[[scope]]\nname = \"consultant\"\ngrades = [\"fy1\"]");
+        let e = err("[[scope]]\nname = \"gp\"\ngrades = [\"fy1\"]");
         assert!(e.contains("must differ from"), "{e}");
         let e = err("[[scope]]\nname = \"x\"\ngrades = [\"nope\"]");
         assert!(e.contains("scope.x.grades") && e.contains("nope"), "{e}");

@@ -250,6 +250,17 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
         ("nursing_expansion", "rate.vacancy.nurse", -1.0),
         ("nurse_demand_growth", "vacancies.nurse", 1.0),
         ("nursing_expansion_high_attrition", "fte.nurse", 1.0),
+        // Specialty posts moved out of London: fewer cardiologists there,
+        // more in the Midlands, twelve years on.
+        ("specialty_redistribution", "fte.consultant_cardiology@london", -1.0),
+        (
+            "specialty_redistribution",
+            "fte.consultant_obstetrics_gynaecology@midlands",
+            1.0,
+        ),
+        ("more_generalists", "fte.consultant_cardiology", -1.0),
+        ("more_generalists", "fte.consultant_general_medicine", 1.0),
+        ("more_generalists", "fte.gp", 1.0),
     ];
     for (scenario, series, sign) in expect {
         let (series, date) = match series.strip_suffix("@first_year") {

@@ -1257,6 +1257,19 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
     ] {
         names.push(n.to_string());
     }
+    // Specialties: consultants nationally and by region, trainees, fill rates.
+    for (sp, programme) in &rules.specialties {
+        if programme != "core" {
+            names.push(format!("fte.consultant_{sp}"));
+            for r in &rules.regions {
+                names.push(format!("fte.consultant_{sp}@{r}"));
+            }
+        }
+        names.push(format!("headcount.trainee_{sp}"));
+    }
+    for s in rules.schemes.iter().filter(|s| s.family.is_some()) {
+        names.push(format!("rate.fill.{}", s.name));
+    }
     names
         .into_iter()
         .filter_map(|n| SeriesId::parse(rules, &n).ok())
@@ -1489,6 +1502,95 @@ pub fn run_report_files(
         plots.push((file.to_string(), title.to_string()));
     }
 
+    // Specialties: consultants and trainees by specialty, and each
+    // specialty's consultants by region.
+    let mut specialty_plots = Vec::new();
+    if !rules.specialties.is_empty() {
+        let line = |name: &str, color: usize, series: &str| {
+            get(series).map(|v| Line {
+                name: name.to_string(),
+                color,
+                pts: v
+                    .iter()
+                    .map(|&(m, x)| (year_of(rules.start.plus(m)), f64::NAN, x, f64::NAN))
+                    .collect(),
+            })
+        };
+        let with_consultants: Vec<&String> = rules
+            .specialties
+            .iter()
+            .filter(|(_, p)| p != "core")
+            .map(|(n, _)| n)
+            .collect();
+        // One chart per programme, so that no two lines share a colour.
+        let of = |programme: &str| -> Vec<&String> {
+            rules
+                .specialties
+                .iter()
+                .filter(|(_, p)| p == programme)
+                .map(|(n, _)| n)
+                .collect()
+        };
+        let mut charts: Vec<(String, String, Vec<Line>, &str)> = Vec::new();
+        for (programme, label) in [
+            ("uncoupled", "specialties entered at ST3/ST4 after a core"),
+            ("run_through", "run-through specialties"),
+        ] {
+            let lines: Vec<Line> = of(programme)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, sp)| line(sp, i, &format!("fte.consultant_{sp}")))
+                .collect();
+            charts.push((
+                format!("consultants_{programme}"),
+                format!("consultant FTE by specialty: {label}"),
+                lines,
+                "FTE",
+            ));
+        }
+        for (programme, label) in [
+            ("core", "core programmes"),
+            ("uncoupled", "higher training after a core"),
+            ("run_through", "run-through training"),
+        ] {
+            let lines: Vec<Line> = of(programme)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, sp)| line(sp, i, &format!("headcount.trainee_{sp}")))
+                .collect();
+            charts.push((
+                format!("trainees_{programme}"),
+                format!("trainees (headcount): {label}"),
+                lines,
+                "headcount",
+            ));
+        }
+        for sp in &with_consultants {
+            let lines: Vec<Line> = rules
+                .regions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| line(r, i, &format!("fte.consultant_{sp}@{r}")))
+                .collect();
+            charts.push((
+                format!("consultants_{sp}_by_region"),
+                format!("{sp}: consultant FTE by region"),
+                lines,
+                "FTE",
+            ));
+        }
+        for (file, title, lines, word) in charts {
+            if lines.is_empty() {
+                continue;
+            }
+            let what = (Unit::Count, false, word);
+            files.extend(both(&file, &|r| time_chart(r, &title, what, &lines, &[]), &|r| {
+                time_chart(r, &title, what, &lines, &[])
+            })?);
+            specialty_plots.push((file, title));
+        }
+    }
+
     // report.html
     let mut s = String::new();
     let _ = write!(
@@ -1570,6 +1672,19 @@ pub fn run_report_files(
             "<figure><img src=\"plots/{file}.svg\" alt=\"{}\" width=\"960\" height=\"540\"><figcaption><a href=\"plots/{file}.png\">PNG</a></figcaption></figure>",
             html_escape(title)
         );
+    }
+    if !specialty_plots.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2>Medical specialties</h2>\n<p>Consultants and trainees of each specialty (<code>[[specialty]]</code> in the config); general practice is in the staff-group charts. Fill rates by specialty are in series.parquet (<code>rate.fill.&lt;scheme&gt;</code>).</p>"
+        );
+        for (file, title) in &specialty_plots {
+            let _ = writeln!(
+                s,
+                "<figure><img src=\"plots/{file}.svg\" alt=\"{}\" width=\"960\" height=\"540\"><figcaption><a href=\"plots/{file}.png\">PNG</a></figcaption></figure>",
+                html_escape(title)
+            );
+        }
     }
     s.push_str("<h2>Tables</h2>\n<p>Dates are the last day of the month.</p>\n<ul>\n<li><a href=\"monthly.parquet\">monthly.parquet</a>: month, date (a date), group, grade, state, region, headcount, fte — the stocks of every month</li>\n<li><a href=\"series.parquet\">series.parquet</a>: month, date (a date), series, measure, scope, region (empty: England), grain (<code>month</code>: the month-end stock; <code>year</code>: the twelve months to the date), value — the series of these plots and more, by month</li>\n");
     let describe = |f: &str| match f {

@@ -140,12 +140,17 @@ struct Rate {
     annual: bool,
     base: f64,
     multiplier: Option<Multiplier>,
+    /// `multiplier_by_grade`, by grade index (empty: 1 in every grade).
+    by_grade: Vec<f64>,
 }
 
 impl Rate {
-    /// The monthly probability in a year, or the multiplied rate when it passes 1.
-    fn monthly(&self, year: i32) -> Result<f64, f64> {
-        let r = self.base * self.multiplier.as_ref().map_or(1.0, |m| m.at(year));
+    /// The monthly probability in a year and grade, or the multiplied rate
+    /// when it passes 1.
+    fn monthly(&self, year: i32, grade: usize) -> Result<f64, f64> {
+        let r = self.base
+            * self.multiplier.as_ref().map_or(1.0, |m| m.at(year))
+            * self.by_grade.get(grade).copied().unwrap_or(1.0);
         if r > 1.0 + 1e-12 {
             return Err(r);
         }
@@ -185,7 +190,7 @@ pub(crate) fn compile(
     let mut rates = Vec::with_capacity(raw_hazards.len());
     let mut per_cell: Vec<Vec<Outcome>> = vec![Vec::new(); grades.len() * State::COUNT * n_bands * 2];
     for (hi, h) in raw_hazards.iter().enumerate() {
-        rates.push(hazard_rate(c, h)?);
+        rates.push(hazard_rate(c, h, grades)?);
         let k = |f: &str| format!("hazard.{}.{f}", h.name);
         let from = c.state(&k("state"), &h.state, false)?;
         let to = c.state(&k("to"), &h.to, true)?;
@@ -225,6 +230,15 @@ pub(crate) fn compile(
         }
         applies.sort_unstable();
         applies.dedup();
+        for n in h.multiplier_by_grade.iter().flat_map(|m| m.keys()) {
+            if !applies.iter().any(|&g| grades[g as usize].name == *n) {
+                return Err(c.err(
+                    format!("hazard.{}.multiplier_by_grade.{n}", h.name),
+                    format!("\"{n}\""),
+                    "the hazard does not apply in this grade",
+                ));
+            }
+        }
         if to == from && to_grade.is_none() {
             return Err(c.err(k("to"), &h.to, "a hazard must change state or grade"));
         }
@@ -304,20 +318,36 @@ fn year_tables(
     per_cell: &[Vec<Outcome>],
     year: i32,
 ) -> Result<YearTables, ConfigError> {
-    let mut monthly = Vec::with_capacity(rates.len());
-    for (h, r) in raw_hazards.iter().zip(rates) {
-        monthly.push(r.monthly(year).map_err(|v| {
-            c.err(
-                format!("hazard.{}.multiplier_by_year", h.name),
-                fmt_num(v),
-                format!("the rate times the multiplier of {year} passes 1"),
-            )
-        })?);
+    // Monthly probabilities by (hazard, grade), computed once per grade a
+    // hazard applies in.
+    let mut monthly = vec![f64::NAN; rates.len() * grades.len()];
+    for (idx, list) in per_cell.iter().enumerate() {
+        let g = idx / 2 / n_bands / State::COUNT;
+        for o in list {
+            let (hi, r) = (o.hazard as usize, &rates[o.hazard as usize]);
+            if monthly[hi * grades.len() + g].is_nan() {
+                let h = &raw_hazards[hi];
+                monthly[hi * grades.len() + g] = r.monthly(year, g).map_err(|v| {
+                    let key = if r.by_grade.get(g).is_some_and(|&m| m != 1.0) {
+                        format!("hazard.{}.multiplier_by_grade.{}", h.name, grades[g].name)
+                    } else {
+                        format!("hazard.{}.multiplier_by_year", h.name)
+                    };
+                    c.err(
+                        key,
+                        fmt_num(v),
+                        format!("the rate times its multipliers in {year} passes 1"),
+                    )
+                })?;
+            }
+        }
     }
+    let rate_of =
+        |o: &Outcome, idx: usize| monthly[o.hazard as usize * grades.len() + idx / 2 / n_bands / State::COUNT];
     let mut cells = Vec::with_capacity(per_cell.len());
     let mut outcomes = Vec::new();
     for (idx, list) in per_cell.iter().enumerate() {
-        let total: f64 = list.iter().map(|o| monthly[o.hazard as usize]).sum();
+        let total: f64 = list.iter().map(|o| rate_of(o, idx)).sum();
         if total > 1.0 + 1e-9 {
             let names: Vec<&str> = list
                 .iter()
@@ -343,7 +373,7 @@ fn year_tables(
         cells.push((outcomes.len() as u32, list.len() as u32));
         let mut cum = 0.0;
         for o in list {
-            cum += monthly[o.hazard as usize];
+            cum += rate_of(o, idx);
             outcomes.push(Outcome {
                 cum_threshold: threshold(cum),
                 ..*o
@@ -353,18 +383,38 @@ fn year_tables(
     Ok(YearTables { cells, outcomes })
 }
 
-fn hazard_rate(c: &Compiler<'_>, h: &RawHazard) -> Result<Rate, ConfigError> {
+/// `multiplier_by_grade` by grade index (empty when not given).
+fn compile_grade_multipliers(c: &Compiler<'_>, h: &RawHazard, grades: &[Grade]) -> Result<Vec<f64>, ConfigError> {
+    let Some(map) = &h.multiplier_by_grade else {
+        return Ok(Vec::new());
+    };
+    let mut by_grade = vec![1.0; grades.len()];
+    for (n, &v) in map {
+        let k = format!("hazard.{}.multiplier_by_grade.{n}", h.name);
+        let g = c.grade(&k, n, grades)?;
+        if !v.is_finite() || !(0.0..=MAX_MULTIPLIER).contains(&v) {
+            return Err(c.err(k, fmt_num(v), format!("a multiplier must lie in [0, {MAX_MULTIPLIER}]")));
+        }
+        by_grade[g as usize] = v;
+    }
+    Ok(by_grade)
+}
+
+fn hazard_rate(c: &Compiler<'_>, h: &RawHazard, grades: &[Grade]) -> Result<Rate, ConfigError> {
     let multiplier = compile_multiplier(c, h)?;
+    let by_grade = compile_grade_multipliers(c, h, grades)?;
     match (h.monthly_prob, h.annual_rate) {
         (Some(p), None) => Ok(Rate {
             annual: false,
             base: c.prob(&format!("hazard.{}.monthly_prob", h.name), p)?,
             multiplier,
+            by_grade,
         }),
         (None, Some(a)) => Ok(Rate {
             annual: true,
             base: c.prob(&format!("hazard.{}.annual_rate", h.name), a)?,
             multiplier,
+            by_grade,
         }),
         _ => Err(c.err(
             format!("hazard.{}", h.name),

@@ -17,6 +17,7 @@ pub mod progression;
 pub mod recruitment;
 pub mod retirement;
 pub mod returners;
+pub mod specialty;
 
 use crate::clinician::{Clinician, FLAG_FROM_LEAVER, FLAG_PATHWAY_KNOWN, State};
 use crate::ledger::{Duration, Tally};

@@ -6,7 +6,7 @@
 //! return campaign: its places are filled only as far as the pool of
 //! eligible leavers who answer allows. A round with no posts is not run.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use bevy_ecs::prelude::*;
 
@@ -50,6 +50,21 @@ pub struct Scheme {
     /// Weight among the preferring schemes of a month (`None`: applicants
     /// apply to this scheme whatever else they apply to).
     pub preference: Option<f64>,
+    /// The family (index into `Rules::scheme_families`) whose one
+    /// application this scheme shares, if any.
+    pub family: Option<u16>,
+    /// Weight of this scheme within its family.
+    pub family_weight: f64,
+}
+
+/// Schemes sharing one application (`[[recruitment]] family`): the
+/// specialties of ST3 recruitment, say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Family {
+    /// Name (a series scope: `rate.fill.higher_specialty`).
+    pub name: String,
+    /// Member schemes, in config order.
+    pub members: Vec<usize>,
 }
 
 /// Posts of a scheme in a round, by region.
@@ -59,63 +74,93 @@ pub fn posts_by_region(s: &Scheme, round: usize, year: i32) -> Vec<u64> {
     apportion(round_posts, &s.region_shares)
 }
 
-/// Whether `c` is eligible for scheme `si` and applies this month (its keyed draw).
+/// Whether `c` may apply to scheme `s` at all (grade, state, time in state).
 #[inline]
-fn applies(s: &Scheme, si: usize, c: &Clinician, ctx: Ctx) -> bool {
+fn eligible(s: &Scheme, c: &Clinician) -> bool {
     c.state != State::Gone
         && s.from_grade[c.grade as usize]
         && s.from_state[c.state as usize]
         && c.months_in_state >= s.min_months_in_state
-        && (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64)
-            < s.apply_threshold[c.grade as usize]
 }
 
-/// Each applicant's one choice among the preferring schemes open this month
-/// that it applies to, drawn in proportion to their `preference` weights
-/// (a keyed draw); empty unless two or more preferring schemes are open.
-fn preferences(world: &mut World, rules: &Rules, open: &[usize], ctx: Ctx) -> BTreeMap<Entity, usize> {
-    let preferring: Vec<usize> = open
+/// Whether `c` is eligible for scheme `si` and applies this month (its keyed
+/// draw). A family member applies only if it is the applicant's pick of
+/// its family this round (`picks`, from [`family_pick`]).
+#[inline]
+fn applies(rules: &Rules, si: usize, c: &Clinician, ctx: Ctx, picks: &[Option<u32>]) -> bool {
+    let s = &rules.schemes[si];
+    if !eligible(s, c) {
+        return false;
+    }
+    match s.family {
+        Some(f) => picks[f as usize] == Some(si as u32),
+        None => {
+            (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, si as u32) as u64)
+                < s.apply_threshold[c.grade as usize]
+        }
+    }
+}
+
+/// The one scheme of family `f` that `c` applies to this round, if any. A
+/// family's members share one application, drawn on the family's first
+/// member's sub-stream with the members' common `apply_prob`; the applicant
+/// then picks one member, among those open this round it is eligible for,
+/// by a keyed draw in proportion to their `family_weight`s.
+fn family_pick(rules: &Rules, f: usize, c: &Clinician, ctx: Ctx, open: &[bool]) -> Option<u32> {
+    let fam = &rules.scheme_families[f];
+    let member_ok = |m: usize| open[m] && eligible(&rules.schemes[m], c) && rules.schemes[m].family_weight > 0.0;
+    let threshold = fam
+        .members
         .iter()
-        .copied()
-        .filter(|&si| rules.schemes[si].preference.is_some())
-        .collect();
-    let mut choice = BTreeMap::new();
-    if preferring.len() < 2 {
-        return choice;
+        .find(|&&m| member_ok(m))
+        .map(|&m| rules.schemes[m].apply_threshold[c.grade as usize])?;
+    let first = fam.members[0] as u32;
+    if (draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::Apply, first) as u64) >= threshold {
+        return None;
     }
-    let mut query = world.query::<(Entity, &Clinician)>();
-    let mut applied = Vec::with_capacity(preferring.len());
-    for (e, c) in query.iter(world) {
-        applied.clear();
-        applied.extend(
-            preferring
-                .iter()
-                .copied()
-                .filter(|&si| applies(&rules.schemes[si], si, c, ctx)),
-        );
-        let pick = match applied.len() {
-            0 => continue,
-            1 => applied[0],
-            _ => {
-                let weight = |si: usize| rules.schemes[si].preference.unwrap_or(0.0);
-                let total: f64 = applied.iter().map(|&si| weight(si)).sum();
-                let u = draw_u32(ctx.seed, c.id(), ctx.month, Purpose::Preference) as f64 / 4_294_967_296.0 * total;
-                let mut acc = 0.0;
-                *applied
-                    .iter()
-                    .find(|&&si| {
-                        acc += weight(si);
-                        u < acc
-                    })
-                    .unwrap_or(&applied[applied.len() - 1])
-            }
-        };
-        choice.insert(e, pick);
+    let total: f64 = fam
+        .members
+        .iter()
+        .filter(|&&m| member_ok(m))
+        .map(|&m| rules.schemes[m].family_weight)
+        .sum();
+    let u = draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::FamilyChoice, f as u32) as f64 / 4_294_967_296.0 * total;
+    let mut acc = 0.0;
+    let mut pick = None;
+    for &m in fam.members.iter().filter(|&&m| member_ok(m)) {
+        acc += rules.schemes[m].family_weight;
+        pick = Some(m as u32);
+        if u < acc {
+            break;
+        }
     }
-    choice
+    pick
+}
+
+/// The preferring scheme an applicant to several of them applies to,
+/// drawn in proportion to their `preference` weights (a keyed draw).
+fn preferred(rules: &Rules, applied: &[usize], c: &Clinician, ctx: Ctx) -> usize {
+    let weight = |si: usize| rules.schemes[si].preference.unwrap_or(0.0);
+    let total: f64 = applied.iter().map(|&si| weight(si)).sum();
+    let u = draw_u32(ctx.seed, c.id(), ctx.month, Purpose::Preference) as f64 / 4_294_967_296.0 * total;
+    let mut acc = 0.0;
+    *applied
+        .iter()
+        .find(|&&si| {
+            acc += weight(si);
+            u < acc
+        })
+        .unwrap_or(&applied[applied.len() - 1])
 }
 
 /// Runs every scheme with a round in this calendar month, in config order.
+///
+/// Applications are made once, at the start of the round, from each
+/// clinician's record then: to each open scheme it is eligible for and
+/// draws to apply to; to one member of a family (its pick); and, among the
+/// schemes with a `preference`, to one (its preferred). Schemes then place
+/// their applicants in config order; a clinician placed by an earlier
+/// scheme of the round is not placed again.
 pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u32, year: i32) {
     let open: Vec<(usize, Vec<u64>)> = rules
         .schemes
@@ -127,24 +172,67 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
             posts.iter().any(|&p| p > 0).then_some((si, posts))
         })
         .collect();
-    let choice = preferences(world, rules, &open.iter().map(|o| o.0).collect::<Vec<_>>(), ctx);
+    if open.is_empty() {
+        return;
+    }
+    let mut is_open = vec![false; rules.schemes.len()];
+    // The open schemes each grade may apply to, in config order.
+    let mut by_grade: Vec<Vec<usize>> = vec![Vec::new(); rules.grades.len()];
+    for &(si, _) in &open {
+        is_open[si] = true;
+        for (g, &f) in rules.schemes[si].from_grade.iter().enumerate() {
+            if f {
+                by_grade[g].push(si);
+            }
+        }
+    }
+    let n_preferring = open
+        .iter()
+        .filter(|(si, _)| rules.schemes[*si].preference.is_some())
+        .count();
+    let nf = rules.scheme_families.len();
+    // Per scheme: its applicants as (region, order draw, id, entity).
+    let mut applicants: Vec<Vec<(u8, u32, u64, Entity)>> = vec![Vec::new(); rules.schemes.len()];
+    let mut picks: Vec<Option<u32>> = vec![None; nf];
+    let mut applied: Vec<usize> = Vec::new();
+    let mut query = world.query::<(Entity, &Clinician)>();
+    for (e, c) in query.iter(world) {
+        if c.state == State::Gone || by_grade[c.grade as usize].is_empty() {
+            continue;
+        }
+        for (f, p) in picks.iter_mut().enumerate() {
+            *p = family_pick(rules, f, c, ctx, &is_open);
+        }
+        applied.clear();
+        applied.extend(
+            by_grade[c.grade as usize]
+                .iter()
+                .copied()
+                .filter(|&si| applies(rules, si, c, ctx, &picks)),
+        );
+        let preferring: Vec<usize> = applied
+            .iter()
+            .copied()
+            .filter(|&si| rules.schemes[si].preference.is_some())
+            .collect();
+        let choice = (n_preferring >= 2 && preferring.len() >= 2).then(|| preferred(rules, &preferring, c, ctx));
+        for &si in &applied {
+            if rules.schemes[si].preference.is_some() && choice.is_some_and(|ch| ch != si) {
+                continue;
+            }
+            applicants[si].push((
+                c.region,
+                draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder, si as u32),
+                c.id(),
+                e,
+            ));
+        }
+    }
+    let mut already: BTreeSet<Entity> = BTreeSet::new();
     for (si, posts) in open {
         let s = &rules.schemes[si];
-        let mut query = world.query::<(Entity, &Clinician)>();
-        let mut applicants: Vec<(u8, u32, u64, Entity)> = query
-            .iter(world)
-            .filter(|(e, c)| {
-                applies(s, si, c, ctx) && (s.preference.is_none() || choice.is_empty() || choice.get(e) == Some(&si))
-            })
-            .map(|(e, c)| {
-                (
-                    c.region,
-                    draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder, si as u32),
-                    c.id(),
-                    e,
-                )
-            })
-            .collect();
+        let mut applicants = std::mem::take(&mut applicants[si]);
+        applicants.retain(|a| !already.contains(&a.3));
         applicants.sort_unstable_by_key(|a| (a.0, a.1, a.2));
         let mut placed = Vec::new();
         let mut taken = vec![0u64; rules.regions.len()];
@@ -159,6 +247,7 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         let mut changes = Vec::with_capacity(placed.len());
         let mut q = world.query::<&mut Clinician>();
         for e in placed {
+            already.insert(e);
             if let Ok(mut c) = q.get_mut(world, e) {
                 let before = *c;
                 enter(
@@ -195,8 +284,9 @@ pub(crate) fn compile(
     grades: &[Grade],
     region_shares: &[f64],
     start_year: i32,
-) -> Result<Vec<Scheme>, ConfigError> {
+) -> Result<(Vec<Scheme>, Vec<Family>), ConfigError> {
     let mut schemes = Vec::new();
+    let mut families: Vec<Family> = Vec::new();
     for r in raw_schemes {
         let k = |x: &str| format!("recruitment.{}.{x}", r.name);
         let into_grade = c.grade(&k("into_grade"), &r.into_grade, grades)?;
@@ -242,7 +332,49 @@ pub(crate) fn compile(
             Some(s) => c.shares(&k("round_shares"), s, months.len())?,
             None => vec![1.0 / months.len() as f64; months.len()],
         };
+        let family = match &r.family {
+            None => {
+                if let Some(w) = r.family_weight {
+                    return Err(c.err(k("family_weight"), fmt_num(w), "a weight needs a `family`"));
+                }
+                None
+            }
+            Some(name) => {
+                let fi = match families.iter().position(|f| &f.name == name) {
+                    Some(fi) => fi,
+                    None => {
+                        if raw_schemes
+                            .iter()
+                            .any(|x| &x.name == name && x.family.as_ref() != Some(name))
+                        {
+                            return Err(c.err(
+                                k("family"),
+                                format!("\"{name}\""),
+                                "a family cannot share the name of a scheme outside it",
+                            ));
+                        }
+                        families.push(Family {
+                            name: name.clone(),
+                            members: Vec::new(),
+                        });
+                        families.len() - 1
+                    }
+                };
+                families[fi].members.push(schemes.len());
+                Some(fi as u16)
+            }
+        };
+        let family_weight = r.family_weight.unwrap_or(1.0);
+        if !family_weight.is_finite() || !(0.0..=1e6).contains(&family_weight) {
+            return Err(c.err(
+                k("family_weight"),
+                fmt_num(family_weight),
+                "a weight must lie in [0, 1e6]",
+            ));
+        }
         schemes.push(Scheme {
+            family,
+            family_weight,
             name: r.name.clone(),
             into_grade,
             into_state,
@@ -270,7 +402,26 @@ pub(crate) fn compile(
         "recruitment",
         &schemes.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
     )?;
-    Ok(schemes)
+    for f in &families {
+        let first = &schemes[f.members[0]];
+        for &m in &f.members[1..] {
+            let s = &schemes[m];
+            let same_apply = (0..grades.len())
+                .filter(|&g| s.from_grade[g] && first.from_grade[g])
+                .all(|g| s.apply_threshold[g] == first.apply_threshold[g]);
+            if s.months != first.months || !same_apply || s.from_state != first.from_state {
+                return Err(c.err(
+                    format!("recruitment.{}.family", s.name),
+                    format!("\"{}\"", f.name),
+                    format!(
+                        "the schemes of a family share one application: same months, from_states and apply_prob for the grades both take as {}",
+                        first.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((schemes, families))
 }
 
 #[cfg(test)]
@@ -364,7 +515,7 @@ posts_per_year = { 2020 = 2 }
         let c = compiler(&raw, 1.0);
         let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
         let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
-        compile(&c, &raw.recruitment, &grades, &[0.25, 0.75], 2020)
+        compile(&c, &raw.recruitment, &grades, &[0.25, 0.75], 2020).map(|(s, _)| s)
     }
 
     const ST: &str = "[[recruitment]]\nname = \"st\"\ninto_grade = \"st\"\nfrom_grades = [\"ct\"]\nmonths = [8, 2]\napply_prob = 1.0\nposts_per_year = { 2020 = 10 }\n";
@@ -451,5 +602,90 @@ posts_per_year = { 2020 = 2 }
         assert!(k.posts_filled[0] < k.posts_offered[0]);
         let e = invalid(schemes(&format!("{ST}preference = 0\n")));
         assert_eq!(e.0, "recruitment.st.preference");
+    }
+
+    /// Runs one August round of `extra` over `pool` qualified consultants.
+    fn one_round(extra: &str, schemes: usize, pool: u32) -> Counters {
+        let rules = tiny_rules(extra);
+        let mut world = World::new();
+        let n = rules.n_stock_cells();
+        world.insert_resource(MonthLedger {
+            stock: vec![10_000; n],
+            fte: vec![100_000; n],
+            counters: Counters {
+                posts_offered: vec![0; schemes],
+                posts_filled: vec![0; schemes],
+                applicants: vec![0; schemes],
+                unplaced: vec![0; schemes],
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        for id in 0..pool {
+            let mut c = leaver(&rules, id, 0);
+            c.state = State::Qualified;
+            world.spawn(c);
+        }
+        run_rounds(&mut world, &rules, Ctx::new(7, 5), 8, 2021);
+        world.resource::<MonthLedger>().counters.clone()
+    }
+
+    fn member(name: &str, w: f64, posts: u32) -> String {
+        format!(
+            "[[recruitment]]\nname = \"{name}\"\ninto_grade = \"st\"\nfrom_grades = [\"consultant\"]\nmonths = [8]\n\
+             apply_prob = 0.5\nfamily = \"st3\"\nfamily_weight = {w}\nposts_per_year = {{ 2020 = {posts} }}\n"
+        )
+    }
+
+    /// A family of two schemes with weights 3 and 1 shares one application:
+    /// half the pool applies (apply_prob 0.5), each applicant to one member,
+    /// split 3:1 (each within three standard errors of 4,000 draws); a
+    /// member with no posts this round takes no applications, and the family
+    /// counts as one scheme among the month's preferences.
+    #[test]
+    fn a_family_shares_one_application_split_by_its_weights() {
+        let pool = 4000u32;
+        let k = one_round(
+            &format!("{}{}", member("a", 3.0, 5000), member("b", 1.0, 5000)),
+            2,
+            pool,
+        );
+        let applied = (k.applicants[0] + k.applicants[1]) as f64 / pool as f64;
+        assert!((applied - 0.5).abs() < 3.0 * (0.25 / pool as f64).sqrt(), "{applied}");
+        let n = (k.applicants[0] + k.applicants[1]) as f64;
+        let share = k.applicants[0] as f64 / n;
+        assert!((share - 0.75).abs() < 3.0 * (0.75 * 0.25 / n).sqrt(), "{share}");
+        // b has no posts: every applicant to the family applies to a.
+        let k = one_round(&format!("{}{}", member("a", 3.0, 5000), member("b", 1.0, 0)), 2, pool);
+        assert_eq!(k.applicants[1], 0);
+        assert!((k.applicants[0] as f64 / pool as f64 - 0.5).abs() < 3.0 * (0.25 / pool as f64).sqrt());
+        // With a third, preferring scheme open too (apply_prob 1), each
+        // applicant to the family is also an applicant there; with equal
+        // preference weights the family keeps about half of them.
+        let third = "[[recruitment]]\nname = \"c\"\ninto_grade = \"st\"\nfrom_grades = [\"consultant\"]\nmonths = [8]\n\
+                     apply_prob = 1.0\npreference = 1.0\nposts_per_year = { 2020 = 5000 }\n";
+        let fam = |w: f64| member("a", w, 5000).replace("apply_prob = 0.5", "apply_prob = 1.0\npreference = 1.0");
+        let k = one_round(
+            &format!("{}{}{third}", fam(1.0), fam(1.0).replace("\"a\"", "\"b\"")),
+            3,
+            pool,
+        );
+        assert_eq!(k.applicants.iter().sum::<u32>(), pool, "one scheme each");
+        let family = (k.applicants[0] + k.applicants[1]) as f64 / pool as f64;
+        assert!((family - 0.5).abs() < 3.0 * (0.25 / pool as f64).sqrt(), "{family}");
+    }
+
+    #[test]
+    fn family_members_must_share_their_application_rules() {
+        let e = invalid(schemes(&format!(
+            "{}{}",
+            member("a", 1.0, 10),
+            member("b", 1.0, 10).replace("months = [8]", "months = [2]")
+        )));
+        assert_eq!(e.0, "recruitment.b.family");
+        let e = invalid(schemes(&member("a", -1.0, 10)));
+        assert_eq!(e.0, "recruitment.a.family_weight");
+        let e = invalid(schemes(&format!("{ST}family_weight = 2\n")));
+        assert_eq!(e.0, "recruitment.st.family_weight");
     }
 }
