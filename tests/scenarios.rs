@@ -307,12 +307,13 @@ fn each_shipped_lever_moves_its_outcome_in_the_expected_direction() {
     assert!(mean_of("return_to_practice_10000", "rate.fill.rtp_campaign") < 0.5);
     // LTFT lengthens training. A year's CCTs are a few hundred at this
     // scale, so the yearly difference is noisy: average it over the CCTs of
-    // 2029-2034 (cohorts that trained under the lever) and require it to
-    // exceed three standard errors (the pooled Monte-Carlo SD over the
-    // 6 years x 2 replicates).
+    // 2027-2034 (cohorts that trained under the August 2022 lever; the
+    // pathways split by specialty are pooled by their scopes) and require it
+    // to exceed three standard errors (the pooled Monte-Carlo SD over the
+    // 8 years x 2 replicates).
     for pathway in ["run_through", "gp_training", "higher_specialty"] {
         let series = format!("time_to_cct.{pathway}");
-        let years: Vec<(f64, f64)> = (2029..=2034)
+        let years: Vec<(f64, f64)> = (2027..=2034)
             .map(|y| {
                 let d = diff[&("ltft_open".to_string(), series.clone(), format!("{y}-09-30"))];
                 (d.2, d.3)

@@ -2,7 +2,7 @@
 # Regenerates the cookbook examples in results/examples/ (README, "Cookbook").
 # Each is one `careersim scenarios` command on the calibrated England
 # baseline at population scale 10 (a 1-in-10 sample; counts scaled back).
-# 1-2 minutes in total on a 2-core machine, after the release build.
+# 2-3 minutes in total on a 2-core machine, after the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --quiet
@@ -19,4 +19,9 @@ t nursing_growth configs/scenarios/nursing_expansion.toml configs/scenarios/stud
 t posts_moved configs/scenarios/regional_redistribution.toml configs/scenarios/skill_mix.toml --replicates 5 --branch-at 2025-08 --until 2035-09 $P
 t return_campaign configs/scenarios/return_to_practice.toml configs/scenarios/return_to_practice_10000.toml --replicates 5 --branch-at 2024-01 --until 2035-09 $P
 t training_places configs/scenarios/training_places.toml configs/scenarios/retention.toml --replicates 5 --branch-at 2024-04 --until 2040-09 $P
+# Specialties at full scale: a specialty's posts per region are a handful a
+# year at 1 in 10.
+P1="--params calibration/england/best.toml --scale 1 --quiet"
+t specialty_redistribution configs/scenarios/specialty_redistribution.toml --replicates 5 --branch-at 2022-08 --until 2032-09 $P1
+t more_generalists configs/scenarios/more_generalists.toml --replicates 5 --branch-at 2025-08 --until 2040-09 $P1
 t workforce_2060 configs/scenarios/retention.toml --posterior calibration/england/posterior.csv --draws 4 --replicates 3 --until 2060-09 --scale 10 --quiet

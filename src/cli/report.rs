@@ -716,6 +716,9 @@ struct Touched {
     groups: BTreeSet<u8>,
     measures: BTreeSet<&'static str>,
     regional: bool,
+    /// Specialties a lever names (`specialty.<name>.*`, or a scheme family
+    /// split by specialty: all of its specialties).
+    specialties: BTreeSet<String>,
 }
 
 fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
@@ -755,6 +758,27 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                         t.measures.insert("count.intl_joiners");
                     }
                 }
+            }
+            "specialty" => {
+                if rules.specialties.iter().any(|(n, _)| n == name) {
+                    t.specialties.insert(name.to_string());
+                    if let Some(g) = rules.group_index("doctor") {
+                        t.groups.insert(g);
+                    }
+                    t.measures.extend(["count.acceptances", "rate.fill"]);
+                }
+            }
+            "recruitment" if rules.scheme_families.iter().any(|f| f.name == name) => {
+                let fam = rules.scheme_families.iter().find(|f| f.name == name);
+                for &m in fam.map(|f| f.members.as_slice()).unwrap_or(&[]) {
+                    let s = &rules.schemes[m];
+                    t.groups.insert(group_of_grade(s.into_grade));
+                    if let Some(sp) = s.name.strip_prefix(&format!("{name}_")) {
+                        t.specialties.insert(sp.to_string());
+                    }
+                }
+                t.measures
+                    .extend(["count.acceptances", "rate.fill", "count.unfilled_posts"]);
             }
             "recruitment" => {
                 if let Some(s) = rules.schemes.iter().find(|s| s.name == name) {
@@ -828,6 +852,15 @@ impl Touched {
         let group = group_of_scope(rules, scope);
         let in_group = group.is_none_or(|g| self.groups.contains(&g));
         let stock = matches!(measure, "headcount" | "fte" | "vacancies" | "rate.vacancy");
+        // A named specialty's consultants and trainees (by region when
+        // posts move between regions).
+        let specialty = ["consultant_", "trainee_"]
+            .iter()
+            .find_map(|p| scope.strip_prefix(p))
+            .is_some_and(|sp| self.specialties.contains(sp));
+        if specialty && stock {
+            return region.is_none() || self.regional;
+        }
         if region.is_some() {
             return self.regional && stock && in_group;
         }
