@@ -132,6 +132,12 @@ pub struct RawSpecialty {
     /// Share of the initial consultants (not for `core`).
     #[serde(default)]
     pub consultants_share: Option<f64>,
+    /// A later curriculum of another specialty (e.g. the 2022 internal
+    /// medicine curriculum of cardiology, 4 years after IMT instead of 5):
+    /// its own training grade, posts and applicants, the other's
+    /// consultants. Same programme; no `consultants_share`.
+    #[serde(default)]
+    pub curriculum_of: Option<String>,
     /// Multipliers on named hazards for this specialty's grades (e.g.
     /// `{ consultant_leaving = 1.2, ltft_uptake_female = 1.5 }`).
     #[serde(default)]

@@ -759,14 +759,12 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                     }
                 }
             }
-            "specialty" => {
-                if rules.specialties.iter().any(|(n, _)| n == name) {
-                    t.specialties.insert(name.to_string());
-                    if let Some(g) = rules.group_index("doctor") {
-                        t.groups.insert(g);
-                    }
-                    t.measures.extend(["count.acceptances", "rate.fill"]);
+            "specialty" if rules.specialties.iter().any(|(n, _)| n == name) => {
+                t.specialties.insert(name.to_string());
+                if let Some(g) = rules.group_index("doctor") {
+                    t.groups.insert(g);
                 }
+                t.measures.extend(["count.acceptances", "rate.fill"]);
             }
             "recruitment" if rules.scheme_families.iter().any(|f| f.name == name) => {
                 let fam = rules.scheme_families.iter().find(|f| f.name == name);

@@ -24,6 +24,10 @@
 //!   once and picks one specialty by `applications_share`
 //!   (`mechanisms::recruitment`);
 //! - `hazard_multipliers` multiply named hazards in the specialty's grades;
+//! - a later curriculum (`curriculum_of`: the 2022 internal medicine
+//!   curriculum, 4 years of higher training after IMT instead of 5) is a
+//!   specialty of its own for training (grade, posts, applicants) whose
+//!   completers become the consultants of the specialty it belongs to;
 //! - scopes: `T` (every copy, so `fte.consultant` still means all
 //!   consultants), `S` (all grades of the specialty) and `trainee_S`
 //!   (its training grades).
@@ -63,13 +67,15 @@ impl Role {
         }
     }
 
-    /// Whether a specialty of `programme` has a copy of this role's grade.
-    fn covers(self, programme: &str) -> bool {
+    /// Whether specialty `s` has a copy of this role's grade (a later
+    /// curriculum has its own training grade, not its own consultants).
+    fn covers(self, s: &RawSpecialty) -> bool {
+        let programme = s.programme.as_str();
         match self {
             Role::Core | Role::CoreCompleted => programme == "core",
             Role::Higher => programme == "uncoupled",
             Role::RunThrough => programme == "run_through",
-            Role::Consultant => programme != "core",
+            Role::Consultant => programme != "core" && s.curriculum_of.is_none(),
         }
     }
 
@@ -114,10 +120,14 @@ impl Split<'_> {
         names.iter().flat_map(|n| self.copies(n)).collect()
     }
 
-    /// The copies of a template that belong to specialty `s` (at most one).
+    /// The copy of a template that belongs to specialty `s`, if any; a later
+    /// curriculum's consultants are those of the specialty it belongs to.
     fn copy_for(&self, name: &str, s: &RawSpecialty) -> Option<String> {
         let (role, _) = self.templates.get(name)?;
-        role.covers(&s.programme).then(|| Split::copy(name, &s.name))
+        match (&s.curriculum_of, role) {
+            (Some(parent), Role::Consultant) => Some(Split::copy(name, parent)),
+            _ => role.covers(s).then(|| Split::copy(name, &s.name)),
+        }
     }
 }
 
@@ -159,7 +169,7 @@ pub(crate) fn expand(c: &Compiler<'_>, raw: &RawConfig) -> Result<Option<RawConf
         if templates.contains_key(name) {
             return Err(c.err(key, format!("\"{name}\""), "a grade has one role"));
         }
-        let of_role: Vec<&RawSpecialty> = specs.iter().filter(|s| role.covers(&s.programme)).collect();
+        let of_role: Vec<&RawSpecialty> = specs.iter().filter(|s| role.covers(s)).collect();
         if of_role.is_empty() {
             return Err(c.err(
                 key,
@@ -180,7 +190,7 @@ pub(crate) fn expand(c: &Compiler<'_>, raw: &RawConfig) -> Result<Option<RawConf
             _ => Role::RunThrough,
         };
         for role in [needs, Role::Consultant] {
-            if role.covers(&s.programme) && split.template(role).is_none() {
+            if role.covers(s) && split.template(role).is_none() {
                 return Err(c.err(
                     format!("specialty.{}.programme", s.name),
                     format!("\"{}\"", s.programme),
@@ -299,7 +309,27 @@ fn check_specialties(c: &Compiler<'_>, specs: &[RawSpecialty]) -> Result<(), Con
             }
             _ => {}
         }
+        if let Some(parent) = &s.curriculum_of {
+            let Some(p) = specs.iter().find(|x| &x.name == parent) else {
+                return Err(c.err(k("curriculum_of"), format!("\"{parent}\""), "unknown specialty"));
+            };
+            if p.programme != s.programme || p.programme == "core" || p.curriculum_of.is_some() {
+                return Err(c.err(
+                    k("curriculum_of"),
+                    format!("\"{parent}\""),
+                    "a later curriculum belongs to an uncoupled or run-through specialty of its own programme that is not itself a curriculum",
+                ));
+            }
+            if let Some(v) = s.consultants_share {
+                return Err(c.err(
+                    k("consultants_share"),
+                    fmt_num(v),
+                    format!("a later curriculum's consultants are {parent}'s"),
+                ));
+            }
+        }
         match (s.programme.as_str(), s.consultants_share) {
+            _ if s.curriculum_of.is_some() => {}
             ("core", Some(v)) => {
                 return Err(c.err(
                     k("consultants_share"),
@@ -405,7 +435,10 @@ fn check_shares(c: &Compiler<'_>, specs: &[RawSpecialty]) -> Result<(), ConfigEr
             ));
         }
     }
-    let with_consultants: Vec<&RawSpecialty> = specs.iter().filter(|s| s.programme != "core").collect();
+    let with_consultants: Vec<&RawSpecialty> = specs
+        .iter()
+        .filter(|s| s.programme != "core" && s.curriculum_of.is_none())
+        .collect();
     if let Some(last) = with_consultants.last() {
         sum_is_one(
             format!("specialty.{}.consultants_share", last.name),
@@ -627,11 +660,25 @@ fn generated_scopes(split: &Split<'_>, specs: &[RawSpecialty]) -> Vec<RawScope> 
         });
     }
     for s in specs {
+        // Its own grades, and the training grades of its later curricula;
+        // a later curriculum's scopes hold its training grade only.
         let mut own: Vec<(Role, String)> = split
             .templates
             .iter()
-            .filter_map(|(t, (role, _))| split.copy_for(t, s).map(|g| (*role, g)))
+            .filter_map(|(t, (role, _))| {
+                let g = split.copy_for(t, s)?;
+                (s.curriculum_of.is_none() || role.is_training()).then_some((*role, g))
+            })
             .collect();
+        for later in specs.iter().filter(|x| x.curriculum_of.as_ref() == Some(&s.name)) {
+            own.extend(
+                split
+                    .templates
+                    .iter()
+                    .filter(|(_, (role, _))| role.is_training())
+                    .filter_map(|(t, (role, _))| split.copy_for(t, later).map(|g| (*role, g))),
+            );
+        }
         own.sort_by_key(|(role, _)| *role as u8);
         out.push(RawScope {
             name: s.name.clone(),
@@ -919,6 +966,35 @@ consultants_share = 0.3
         // Monthly probabilities of annual 0.08 and 0.04.
         let m = |a: f64| 1.0 - (1.0f64 - a).powf(1.0 / 12.0);
         assert!((ratio - m(0.08) / m(0.04)).abs() < 1e-6, "{ratio}");
+    }
+
+    const LATER: &str = "[[specialty]]\nname = \"card22\"\nprogramme = \"uncoupled\"\ncores = [\"cm\"]\ncurriculum_of = \"card\"\ntraining_wte_months = 36\nposts_share = { 2020 = 0.0 }\napplications_share = 3\ntrainees_share = 0.0\n";
+
+    #[test]
+    fn a_later_curriculum_trains_in_its_own_grade_for_its_parents_consultant_posts() {
+        let out = expanded(LATER);
+        let g = |n: &str| out.grade.iter().find(|g| g.name == n);
+        let later = g("higher_card22").unwrap();
+        assert_eq!(later.duration_wte_months, Some(36.0));
+        assert_eq!(later.next.as_deref(), Some("consultant_card"));
+        assert!(g("consultant_card22").is_none());
+        let scope = |n: &str| out.scope.iter().find(|s| s.name == n).unwrap().grades.clone();
+        assert_eq!(scope("card"), ["higher_card", "higher_card22", "consultant_card"]);
+        assert_eq!(scope("trainee_card"), ["higher_card", "higher_card22"]);
+        assert_eq!(scope("trainee_card22"), ["higher_card22"]);
+        assert_eq!(
+            scope("consultant"),
+            ["consultant_card", "consultant_gim", "consultant_paed"]
+        );
+        assert!(out.recruitment.iter().any(|r| r.name == "st3_card22"));
+        let (k, m) = expand_err(&format!("{LATER}consultants_share = 0.1\n"));
+        assert_eq!(k, "specialty.card22.consultants_share");
+        assert!(m.contains("card's"), "{m}");
+        let (k, _) = expand_err(&LATER.replace("curriculum_of = \"card\"", "curriculum_of = \"paed\""));
+        assert_eq!(k, "specialty.card22.curriculum_of");
+        let (k, m) = expand_err(&LATER.replace("curriculum_of = \"card\"", "curriculum_of = \"cardio\""));
+        assert_eq!(k, "specialty.card22.curriculum_of");
+        assert!(m.contains("unknown specialty"), "{m}");
     }
 
     #[test]
