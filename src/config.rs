@@ -66,10 +66,10 @@ pub struct RawConfig {
     /// programme (`mechanisms::specialty`).
     #[serde(default)]
     pub specialty: Vec<RawSpecialty>,
-    /// After the `[[specialty]]` split: each specialty's name and programme
-    /// (never read from a file).
+    /// After the `[[specialty]]` split: each specialty's name, programme and
+    /// the specialty it is a later curriculum of (never read from a file).
     #[serde(skip)]
-    pub specialties_split: Vec<(String, String)>,
+    pub specialties_split: Vec<(String, String, Option<String>)>,
 }
 
 /// `[specialty_grades]`: the template grades that `[[specialty]]` splits,

@@ -76,7 +76,10 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         }
     }
     // Consultants of each specialty by region, its trainees nationally.
-    for (sp, programme) in &rules.specialties {
+    for (sp, programme, later_of) in &rules.specialties {
+        if later_of.is_some() {
+            continue; // in its specialty's series
+        }
         if programme != "core" {
             names.push((format!("fte.consultant_{sp}"), Grain::Year));
             for r in &rules.regions {

@@ -268,10 +268,11 @@ pub struct Rules {
     pub schemes: Vec<Scheme>,
     /// Families of schemes sharing one application (`[[recruitment]] family`).
     pub scheme_families: Vec<Family>,
-    /// The `[[specialty]]` split: each specialty's name and programme
-    /// (`core`, `uncoupled`, `run_through`); its grades are
-    /// `<template>_<name>` and its scopes `<name>` and `trainee_<name>`.
-    pub specialties: Vec<(String, String)>,
+    /// The `[[specialty]]` split: each specialty's name, programme (`core`,
+    /// `uncoupled`, `run_through`) and, for a later curriculum, the
+    /// specialty it belongs to; its grades are `<template>_<name>` and its
+    /// scopes `<name>` and `trainee_<name>`.
+    pub specialties: Vec<(String, String, Option<String>)>,
     /// OOP Pause.
     pub pause: PauseRules,
     /// Returners.

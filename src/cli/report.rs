@@ -759,8 +759,10 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                     }
                 }
             }
-            "specialty" if rules.specialties.iter().any(|(n, _)| n == name) => {
-                t.specialties.insert(name.to_string());
+            "specialty" if rules.specialties.iter().any(|(n, _, _)| n == name) => {
+                // A later curriculum acts on its specialty's series.
+                let of = rules.specialties.iter().find(|(n, _, _)| n == name).and_then(|x| x.2.clone());
+                t.specialties.insert(of.unwrap_or_else(|| name.to_string()));
                 if let Some(g) = rules.group_index("doctor") {
                     t.groups.insert(g);
                 }
@@ -772,7 +774,8 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                     let s = &rules.schemes[m];
                     t.groups.insert(group_of_grade(s.into_grade));
                     if let Some(sp) = s.name.strip_prefix(&format!("{name}_")) {
-                        t.specialties.insert(sp.to_string());
+                        let of = rules.specialties.iter().find(|(n, _, _)| n == sp).and_then(|x| x.2.clone());
+                        t.specialties.insert(of.unwrap_or_else(|| sp.to_string()));
                     }
                 }
                 t.measures
@@ -1289,7 +1292,10 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
         names.push(n.to_string());
     }
     // Specialties: consultants nationally and by region, trainees, fill rates.
-    for (sp, programme) in &rules.specialties {
+    for (sp, programme, later_of) in &rules.specialties {
+        if later_of.is_some() {
+            continue; // in its specialty's series
+        }
         if programme != "core" {
             names.push(format!("fte.consultant_{sp}"));
             for r in &rules.regions {
@@ -1547,19 +1553,20 @@ pub fn run_report_files(
                     .collect(),
             })
         };
+        // Later curricula are in their specialty's lines.
         let with_consultants: Vec<&String> = rules
             .specialties
             .iter()
-            .filter(|(_, p)| p != "core")
-            .map(|(n, _)| n)
+            .filter(|(_, p, later_of)| p != "core" && later_of.is_none())
+            .map(|(n, _, _)| n)
             .collect();
         // One chart per programme, so that no two lines share a colour.
         let of = |programme: &str| -> Vec<&String> {
             rules
                 .specialties
                 .iter()
-                .filter(|(_, p)| p == programme)
-                .map(|(n, _)| n)
+                .filter(|(_, p, later_of)| p == programme && later_of.is_none())
+                .map(|(n, _, _)| n)
                 .collect()
         };
         let mut charts: Vec<(String, String, Vec<Line>, &str)> = Vec::new();

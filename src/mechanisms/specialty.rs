@@ -238,7 +238,10 @@ pub(crate) fn expand(c: &Compiler<'_>, raw: &RawConfig) -> Result<Option<RawConf
         sc.grades = split.expand_list(&sc.grades);
     }
     out.scope.extend(generated_scopes(&split, specs));
-    out.specialties_split = specs.iter().map(|s| (s.name.clone(), s.programme.clone())).collect();
+    out.specialties_split = specs
+        .iter()
+        .map(|s| (s.name.clone(), s.programme.clone(), s.curriculum_of.clone()))
+        .collect();
     out.specialty_grades = None;
     out.specialty = Vec::new();
     Ok(Some(out))
