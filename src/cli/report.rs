@@ -761,7 +761,11 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
             }
             "specialty" if rules.specialties.iter().any(|(n, _, _)| n == name) => {
                 // A later curriculum acts on its specialty's series.
-                let of = rules.specialties.iter().find(|(n, _, _)| n == name).and_then(|x| x.2.clone());
+                let of = rules
+                    .specialties
+                    .iter()
+                    .find(|(n, _, _)| n == name)
+                    .and_then(|x| x.2.clone());
                 t.specialties.insert(of.unwrap_or_else(|| name.to_string()));
                 if let Some(g) = rules.group_index("doctor") {
                     t.groups.insert(g);
@@ -774,7 +778,11 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                     let s = &rules.schemes[m];
                     t.groups.insert(group_of_grade(s.into_grade));
                     if let Some(sp) = s.name.strip_prefix(&format!("{name}_")) {
-                        let of = rules.specialties.iter().find(|(n, _, _)| n == sp).and_then(|x| x.2.clone());
+                        let of = rules
+                            .specialties
+                            .iter()
+                            .find(|(n, _, _)| n == sp)
+                            .and_then(|x| x.2.clone());
                         t.specialties.insert(of.unwrap_or_else(|| sp.to_string()));
                     }
                 }

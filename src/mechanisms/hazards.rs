@@ -109,28 +109,12 @@ fn compile_multiplier(c: &Compiler<'_>, h: &RawHazard) -> Result<Option<Multipli
         return Ok(None);
     };
     let key = format!("hazard.{}.multiplier_by_year", h.name);
-    let mut pts = Vec::with_capacity(series.len());
-    for (y, v) in series {
-        let k = format!("{key}.{y}");
-        let year: i32 = y
-            .parse()
-            .map_err(|_| c.err(&k, fmt_num(*v), "series keys must be years"))?;
-        if !(crate::calendar::MIN_YEAR..=crate::calendar::MAX_YEAR).contains(&year) {
-            return Err(c.err(&k, fmt_num(*v), format!("year {year} is out of range")));
+    let pts = c.year_points(&key, series, |k, v| {
+        if !v.is_finite() || !(0.0..=MAX_MULTIPLIER).contains(&v) {
+            return Err(c.err(k, fmt_num(v), format!("a multiplier must lie in [0, {MAX_MULTIPLIER}]")));
         }
-        if !v.is_finite() || *v < 0.0 || *v > MAX_MULTIPLIER {
-            return Err(c.err(
-                &k,
-                fmt_num(*v),
-                format!("a multiplier must lie in [0, {MAX_MULTIPLIER}]"),
-            ));
-        }
-        pts.push((year, *v));
-    }
-    if pts.is_empty() {
-        return Err(c.err(key, "{}", "a series needs at least one year"));
-    }
-    pts.sort_by_key(|p| p.0);
+        Ok(())
+    })?;
     Ok(Some(Multiplier(pts)))
 }
 

@@ -368,23 +368,7 @@ fn check_specialties(c: &Compiler<'_>, specs: &[RawSpecialty]) -> Result<(), Con
 /// A `posts_share` series: (year, share), sorted; each value holds from its
 /// year until the next year given (the first also before it).
 fn share_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32, f64)>, ConfigError> {
-    let mut pts = Vec::with_capacity(s.len());
-    for (y, v) in s {
-        let k = format!("{key}.{y}");
-        let year: i32 = y
-            .parse()
-            .map_err(|_| c.err(&k, fmt_num(*v), "series keys must be years"))?;
-        if !(crate::calendar::MIN_YEAR..=crate::calendar::MAX_YEAR).contains(&year) {
-            return Err(c.err(&k, fmt_num(*v), format!("year {year} is out of range")));
-        }
-        c.prob(&k, *v)?;
-        pts.push((year, *v));
-    }
-    if pts.is_empty() {
-        return Err(c.err(key, "{}", "a series needs at least one year"));
-    }
-    pts.sort_by_key(|p| p.0);
-    Ok(pts)
+    c.year_points(key, s, |k, v| c.prob(k, v).map(|_| ()))
 }
 
 /// A step series' value in a year.
@@ -628,20 +612,9 @@ fn split_schemes(
     Ok(out)
 }
 
-/// A contiguous yearly series as sorted (year, value) points.
+/// A contiguous yearly series (checked as posts later) as sorted points.
 fn year_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32, f64)>, ConfigError> {
-    let mut pts = Vec::with_capacity(s.len());
-    for (y, v) in s {
-        let year: i32 = y
-            .parse()
-            .map_err(|_| c.err(format!("{key}.{y}"), fmt_num(*v), "series keys must be years"))?;
-        pts.push((year, *v));
-    }
-    if pts.is_empty() {
-        return Err(c.err(key, "{}", "a series needs at least one year"));
-    }
-    pts.sort_by_key(|p| p.0);
-    Ok(pts)
+    c.year_points(key, s, |_, _| Ok(()))
 }
 
 /// A yearly series' value: its first before it starts, its last after.

@@ -138,6 +138,34 @@ impl Compiler<'_> {
         self.year_series(key, s, start_year)
     }
 
+    /// A sparse yearly series (`{ 2015 = 1.0, 2025 = 1.5 }`, gaps allowed)
+    /// as (year, value) points sorted by year, each value checked by
+    /// `check(key.year, value)`.
+    pub(crate) fn year_points(
+        &self,
+        key: &str,
+        s: &YearSeries,
+        check: impl Fn(&str, f64) -> Result<(), ConfigError>,
+    ) -> Result<Vec<(i32, f64)>, ConfigError> {
+        let mut pts = Vec::with_capacity(s.len());
+        for (y, v) in s {
+            let k = format!("{key}.{y}");
+            let year: i32 = y
+                .parse()
+                .map_err(|_| self.err(&k, fmt_num(*v), "series keys must be years"))?;
+            if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+                return Err(self.err(&k, fmt_num(*v), format!("year {year} is out of range")));
+            }
+            check(&k, *v)?;
+            pts.push((year, *v));
+        }
+        if pts.is_empty() {
+            return Err(self.err(key, "{}", "a series needs at least one year"));
+        }
+        pts.sort_by_key(|p| p.0);
+        Ok(pts)
+    }
+
     pub(crate) fn year_series(&self, key: &str, s: &YearSeries, start_year: i32) -> Result<Series, ConfigError> {
         let mut years = Vec::with_capacity(s.len());
         for (y, v) in s {
