@@ -371,7 +371,9 @@ fn share_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32,
     c.year_points(key, s, |k, v| c.prob(k, v).map(|_| ()))
 }
 
-/// A step series' value in a year.
+/// A step series' value in a year (each value holds until the next year
+/// given, the first also before it): posts shares, and the contiguous
+/// posts series, whose last value holds after it ends.
 fn share_at(pts: &[(i32, f64)], year: i32) -> f64 {
     pts.iter().rev().find(|p| p.0 <= year).unwrap_or(&pts[0]).1
 }
@@ -580,7 +582,7 @@ fn split_schemes(
             let first = posts[0].0.min(shares[0].0);
             let last = posts[posts.len() - 1].0.max(shares[shares.len() - 1].0);
             let posts_per_year: YearSeries = (first..=last)
-                .map(|y| (y.to_string(), (step_at(&posts, y) * share_at(&shares, y)).round()))
+                .map(|y| (y.to_string(), (share_at(&posts, y) * share_at(&shares, y)).round()))
                 .collect();
             let from_grades: Vec<String> = r
                 .from_grades
@@ -617,10 +619,6 @@ fn year_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32, 
     c.year_points(key, s, |_, _| Ok(()))
 }
 
-/// A yearly series' value: its first before it starts, its last after.
-fn step_at(pts: &[(i32, f64)], year: i32) -> f64 {
-    share_at(pts, year)
-}
 
 /// `T` for every template, `S` and `trainee_S` for every specialty.
 fn generated_scopes(split: &Split<'_>, specs: &[RawSpecialty]) -> Vec<RawScope> {
