@@ -619,7 +619,6 @@ fn year_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32, 
     c.year_points(key, s, |_, _| Ok(()))
 }
 
-
 /// `T` for every template, `S` and `trainee_S` for every specialty.
 fn generated_scopes(split: &Split<'_>, specs: &[RawSpecialty]) -> Vec<RawScope> {
     let mut out = Vec::new();
