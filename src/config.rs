@@ -70,6 +70,84 @@ pub struct RawConfig {
     /// the specialty it is a later curriculum of (never read from a file).
     #[serde(skip)]
     pub specialties_split: Vec<(String, String, Option<String>)>,
+    /// Which grades `[[nursing_field]]` splits.
+    #[serde(default)]
+    pub nursing_fields: Option<RawNursingFields>,
+    /// `[[nursing_field]]`: fields of registered nursing (adult, mental
+    /// health, learning disability, children's), each a copy of the student
+    /// and registered grades (`mechanisms::nursing_field`).
+    #[serde(default)]
+    pub nursing_field: Vec<RawNursingField>,
+    /// After the `[[nursing_field]]` split: the fields' names (never read
+    /// from a file).
+    #[serde(skip)]
+    pub nursing_fields_split: Vec<String>,
+    /// `[[ics]]`: integrated care systems, an optional level of geography
+    /// under the region (`mechanisms::ics`).
+    #[serde(default)]
+    pub ics: Vec<RawIcs>,
+    /// After the `[[ics]]` split: the NHS England regions, each with the
+    /// indices of its ICSs among `region` (never read from a file).
+    #[serde(skip)]
+    pub region_groups: Vec<(String, Vec<usize>)>,
+}
+
+/// `[[ics]]`: one integrated care system, inside one `[[region]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIcs {
+    /// Name (lower case, `[a-z0-9_]`), as series address it (`fte.nurse@devon`).
+    pub name: String,
+    /// The `[[region]]` it lies in.
+    pub region: String,
+    /// Its share of the region (population); the ICSs of a region sum to 1.
+    pub share: f64,
+    /// Where the share comes from.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `[nursing_fields]`: the student and registered grades that
+/// `[[nursing_field]]` splits into one copy per field
+/// (`nursing_student_mental_health`, `registered_nurse_mental_health`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNursingFields {
+    /// The pre-registration student grade (e.g. `nursing_student`).
+    pub student: String,
+    /// The registered nurse grade (e.g. `registered_nurse`).
+    pub registered: String,
+}
+
+/// `[[nursing_field]]`: one field of registered nursing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNursingField {
+    /// Name (lower case, `[a-z0-9_]`), used in grade, inflow and series
+    /// names (`registered_nurse_mental_health`, `fte.nurse_mental_health`).
+    pub name: String,
+    /// Share of the initial students (the fields' shares sum to 1).
+    pub students_share: f64,
+    /// Share of the initial registered nurses, in post and lapsed.
+    pub registered_share: f64,
+    /// Share of each intake into the student grade, a step series by year
+    /// (each value holds until the next year given; the fields' shares sum
+    /// to 1 in every year).
+    pub intake_share: YearSeries,
+    /// Extra places in this field: multiplies its intake (a step series by
+    /// year, 1 before the first year given) — the lever of a field's growth.
+    #[serde(default)]
+    pub intake_multiplier_by_year: Option<YearSeries>,
+    /// Share of the joiners into the registered grade (international
+    /// nurses), the fields' shares summing to 1.
+    pub arrivals_share: f64,
+    /// Multipliers of named hazards (attrition, leaving) in this field's
+    /// grades.
+    #[serde(default)]
+    pub hazard_multipliers: Option<BTreeMap<String, f64>>,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[specialty_grades]`: the template grades that `[[specialty]]` splits,
@@ -435,6 +513,10 @@ pub struct RawInflow {
     /// FTE of joiners entering as qualified.
     #[serde(default)]
     pub fte: Option<f64>,
+    /// The inflow this one is a part of after a split (one intake per
+    /// nursing field): series name it as a whole (`count.starts.nursing_intake`).
+    #[serde(skip)]
+    pub family: Option<String>,
 }
 
 /// `[[recruitment]]`: a capacity-limited recruitment scheme.

@@ -56,6 +56,7 @@ pub struct Reported {
 /// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
 /// joiners; consultants of each specialty by region and its trainees;
+/// nurses, leavers, joiners and intakes of each nursing field;
 /// posts filled and fill rate of each recruitment scheme; mean
 /// time to CCT, pooled and per CCT-awarding grade; funded
 /// establishment, vacancies and vacancy rate of groups that have one.
@@ -82,13 +83,26 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         }
         if programme != "core" {
             names.push((format!("fte.consultant_{sp}"), Grain::Year));
-            for r in &rules.regions {
+            for r in rules.reporting_regions() {
                 names.push((format!("fte.consultant_{sp}@{r}"), Grain::Year));
             }
         }
         names.push((format!("headcount.trainee_{sp}"), Grain::Year));
     }
-    for r in &rules.regions {
+    // Nursing fields: their nurses, leavers and intakes (an intake split by
+    // field is an inflow family).
+    for f in &rules.nursing_fields {
+        for m in ["fte", "count.leavers", "count.joiners"] {
+            names.push((format!("{m}.nurse_{f}"), Grain::Year));
+        }
+    }
+    for fam in &rules.inflow_families {
+        names.push((format!("count.starts.{}", fam.name), Grain::Year));
+        for &i in &fam.members {
+            names.push((format!("count.starts.{}", rules.inflows[i].name), Grain::Year));
+        }
+    }
+    for r in rules.reporting_regions() {
         names.push((format!("headcount.doctor@{r}"), Grain::Year));
         names.push((format!("fte.gp@{r}"), Grain::Year));
         names.push((format!("headcount.in_training@{r}"), Grain::Year));
@@ -107,6 +121,12 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
     for s in &rules.schemes {
         for m in ["count.acceptances", "rate.fill"] {
             names.push((format!("{m}.{}", s.name), Grain::Year));
+        }
+    }
+    // A scheme split by specialty or nursing field, as a whole.
+    for f in &rules.scheme_families {
+        for m in ["count.acceptances", "rate.fill"] {
+            names.push((format!("{m}.{}", f.name), Grain::Year));
         }
     }
     for g in rules.groups.iter().filter(|g| g.establishment.is_some()) {

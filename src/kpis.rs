@@ -9,7 +9,7 @@ use crate::series::SeriesId;
 /// `series`), in a fixed order: LTFT shares, pauses and returns, CCTs,
 /// recruitment rounds and intakes, then per staff group its headcount, FTE,
 /// joiners, leavers, leaver rate and, where it has one, its establishment
-/// and vacancies.
+/// and vacancies; then the same five per nursing field.
 pub fn kpi_series(rules: &Rules) -> Vec<SeriesId> {
     let mut names: Vec<String> = vec!["share.ltft.in_training".into()];
     for (i, g) in rules.groups.iter().enumerate() {
@@ -45,6 +45,9 @@ pub fn kpi_series(rules: &Rules) -> Vec<SeriesId> {
         names.push(format!("count.starts.{}", f.name));
         names.push(format!("rate.starts_vs_plan.{}", f.name));
     }
+    for f in &rules.inflow_families {
+        names.push(format!("count.starts.{}", f.name));
+    }
     if rules.pause.capacity_per_year.is_some() {
         names.push("count.pause_approved.all".into());
         names.push("count.pause_refused.all".into());
@@ -57,6 +60,11 @@ pub fn kpi_series(rules: &Rules) -> Vec<SeriesId> {
             for m in ["establishment", "vacancies", "rate.vacancy"] {
                 names.push(format!("{m}.{}", g.name));
             }
+        }
+    }
+    for f in &rules.nursing_fields {
+        for m in ["headcount", "fte", "count.joiners", "count.leavers", "rate.leaver"] {
+            names.push(format!("{m}.nurse_{f}"));
         }
     }
     names

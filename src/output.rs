@@ -30,18 +30,53 @@ pub struct Manifest {
     pub overrides: Vec<String>,
 }
 
-/// The text of monthly.csv.
+/// A stock cell at the grain of the CSV tables: (grade, state) by the
+/// regions a planner reads (`Rules::reporting_regions`: the NHS England
+/// regions when the config has ICSs, whose cells are summed; else the
+/// model's regions, cell for cell).
+fn report_cell(rules: &Rules, cell: usize) -> usize {
+    let (g, st, r) = rules.cell_parts(cell);
+    let rr = if rules.region_groups.is_empty() {
+        r as usize
+    } else {
+        rules.region_group_of[r as usize] as usize
+    };
+    (g as usize * State::COUNT + st as usize) * rules.reporting_regions().len() + rr
+}
+
+/// (grade, state, reporting region) of a reporting cell.
+fn report_parts(rules: &Rules, cell: usize) -> (u8, State, &str) {
+    let n = rules.reporting_regions().len();
+    let gs = cell / n;
+    (
+        (gs / State::COUNT) as u8,
+        State::from_u8((gs % State::COUNT) as u8),
+        rules.reporting_regions()[cell % n].as_str(),
+    )
+}
+
+/// The text of monthly.csv: stocks by (grade, state, region) — NHS England
+/// regions when the config has ICSs (the ICS grain is in monthly.parquet).
 pub fn monthly_csv(rules: &Rules, h: &History) -> String {
     let mut s = String::from("month,date,group,grade,state,region,headcount,fte\n");
+    let n_cells = rules.grades.len() * State::COUNT * rules.reporting_regions().len();
     for rec in &h.records {
         let date = rules.start.plus(rec.month).month_end();
+        let (mut head, mut fte) = (vec![0u64; n_cells], vec![0u64; n_cells]);
         for (cell, &n) in rec.stock.iter().enumerate() {
+            if n > 0 {
+                let rc = report_cell(rules, cell);
+                head[rc] += n as u64;
+                fte[rc] += rec.fte[cell];
+            }
+        }
+        for (cell, &n) in head.iter().enumerate() {
             if n == 0 {
                 continue;
             }
-            let (g, st, r) = rules.cell_parts(cell);
+            let (g, st, region) = report_parts(rules, cell);
             let grade = &rules.grades[g as usize];
-            let f = rec.fte[cell];
+            let f = fte[cell];
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{}.{}",
@@ -50,7 +85,7 @@ pub fn monthly_csv(rules: &Rules, h: &History) -> String {
                 rules.groups[grade.group as usize].name,
                 grade.name,
                 st.name(),
-                rules.regions[r as usize],
+                region,
                 n,
                 f / 10,
                 f % 10
@@ -60,18 +95,19 @@ pub fn monthly_csv(rules: &Rules, h: &History) -> String {
     s
 }
 
-/// The text of flows.csv.
+/// The text of flows.csv: flows between (grade, state, region) cells, at
+/// the grain of monthly.csv.
 pub fn flows_csv(rules: &Rules, h: &History) -> String {
     let mut s = String::from("month,date,group,from_grade,from_state,from_region,to_grade,to_state,to_region,count\n");
     let part = |c: Option<usize>, outside: &str| -> (Option<u8>, String, String, String) {
         match c {
             Some(c) => {
-                let (g, st, r) = rules.cell_parts(c);
+                let (g, st, r) = report_parts(rules, c);
                 (
                     Some(g),
                     rules.grades[g as usize].name.clone(),
                     st.name().into(),
-                    rules.regions[r as usize].clone(),
+                    r.into(),
                 )
             }
             None => (None, outside.into(), outside.into(), outside.into()),
@@ -79,7 +115,15 @@ pub fn flows_csv(rules: &Rules, h: &History) -> String {
     };
     for rec in h.records.iter().skip(1) {
         let date = rules.start.plus(rec.month).month_end();
+        // Keys re-encoded at the reporting grain keep the order of the
+        // model's keys when the grains are the same.
+        let mut flows: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
         for &(key, n) in &rec.flows {
+            let (from, to) = flow_cells(key);
+            let k = crate::ledger::flow_key(from.map(|c| report_cell(rules, c)), to.map(|c| report_cell(rules, c)));
+            *flows.entry(k).or_insert(0) += n as u64;
+        }
+        for (key, n) in flows {
             let (from, to) = flow_cells(key);
             let (fg, a, b, c) = part(from, "none");
             let (tg, d, e, f) = part(to, State::Gone.name());

@@ -24,7 +24,9 @@ use crate::config::RawConfig;
 use crate::error::ConfigError;
 use crate::ledger;
 use crate::limits::{MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
-use crate::mechanisms::{hazards, inflow, ltft, pause, progression, recruitment, retirement, returners, specialty};
+use crate::mechanisms::{
+    hazards, ics, inflow, ltft, nursing_field, pause, progression, recruitment, retirement, returners, specialty,
+};
 use crate::population;
 
 pub use crate::mechanisms::establishment::Establishment;
@@ -244,6 +246,11 @@ pub struct Rules {
     pub joiner_ids: JoinerIds,
     /// Region names.
     pub regions: Vec<String>,
+    /// With `[[ics]]`: the NHS England regions, each a group of the ICSs
+    /// that are then `regions` (empty without ICSs).
+    pub region_groups: Vec<String>,
+    /// Per region (ICS), its index in `region_groups` (empty without ICSs).
+    pub region_group_of: Vec<u8>,
     /// Region shares.
     pub region_shares: Vec<f64>,
     /// Groups.
@@ -268,11 +275,17 @@ pub struct Rules {
     pub schemes: Vec<Scheme>,
     /// Families of schemes sharing one application (`[[recruitment]] family`).
     pub scheme_families: Vec<Family>,
+    /// Families of inflows split from one (`nursing_intake` over its
+    /// nursing fields); a series naming the family counts every member.
+    pub inflow_families: Vec<Family>,
     /// The `[[specialty]]` split: each specialty's name, programme (`core`,
     /// `uncoupled`, `run_through`) and, for a later curriculum, the
     /// specialty it belongs to; its grades are `<template>_<name>` and its
     /// scopes `<name>` and `trainee_<name>`.
     pub specialties: Vec<(String, String, Option<String>)>,
+    /// The `[[nursing_field]]` split: the fields' names; their grades are
+    /// `<template>_<field>` and their scopes `nurse_<field>`.
+    pub nursing_fields: Vec<String>,
     /// OOP Pause.
     pub pause: PauseRules,
     /// Returners.
@@ -361,6 +374,27 @@ impl Rules {
         self.groups.iter().position(|g| g.name == name).map(|i| i as u8)
     }
 
+    /// The regions a planner reads by: the NHS England regions when the
+    /// config has ICSs (each a group of them), else the model's regions.
+    pub fn reporting_regions(&self) -> &[String] {
+        if self.region_groups.is_empty() {
+            &self.regions
+        } else {
+            &self.region_groups
+        }
+    }
+
+    /// The region whose posts a clinician of region `r` competes for: its
+    /// NHS England region when the config has ICSs, else `r`.
+    #[inline]
+    pub fn recruitment_region(&self, r: u8) -> u8 {
+        if self.region_groups.is_empty() {
+            r
+        } else {
+            self.region_group_of[r as usize]
+        }
+    }
+
     /// Number of stock cells (grade x state x region).
     pub fn n_stock_cells(&self) -> usize {
         self.grades.len() * State::COUNT * self.regions.len()
@@ -382,6 +416,17 @@ impl Rules {
             r as u8,
         )
     }
+}
+
+/// Per ICS, the index of its NHS England region.
+fn region_group_of(n: usize, groups: &[(String, Vec<usize>)]) -> Vec<u8> {
+    let mut of = vec![0u8; if groups.is_empty() { 0 } else { n }];
+    for (gi, (_, members)) in groups.iter().enumerate() {
+        for &m in members {
+            of[m] = gi as u8;
+        }
+    }
+    of
 }
 
 /// FNV-1a 64.
@@ -406,6 +451,12 @@ pub fn compile(file: &str, raw: &RawConfig, canonical: &str) -> Result<Rules, Co
     // `[[specialty]]` splits template grades before anything is compiled.
     let expanded = specialty::expand(&Compiler { file, raw, scale }, raw)?;
     let raw = expanded.as_ref().unwrap_or(raw);
+    // Then `[[nursing_field]]` splits the nurse grades.
+    let fielded = nursing_field::expand(&Compiler { file, raw, scale }, raw)?;
+    let raw = fielded.as_ref().unwrap_or(raw);
+    // And `[[ics]]` puts the ICSs under the regions.
+    let by_ics = ics::expand(&Compiler { file, raw, scale }, raw)?;
+    let raw = by_ics.as_ref().unwrap_or(raw);
     Compiler { file, raw, scale }.compile(fnv1a(canonical.as_bytes()))
 }
 
@@ -418,6 +469,16 @@ impl Compiler<'_> {
         let raw = self.raw;
         let start = frame::model(self, &raw.model)?;
         let (regions, region_shares) = frame::regions(self, &raw.region)?;
+        // Training posts are recruited by NHS England region (HEE's local
+        // offices) when the regions are split into ICSs.
+        let recruitment_shares: Vec<f64> = if raw.region_groups.is_empty() {
+            region_shares.clone()
+        } else {
+            raw.region_groups
+                .iter()
+                .map(|(_, m)| m.iter().map(|&i| region_shares[i]).sum())
+                .collect()
+        };
         let groups = retirement::compile(self, &raw.group, start.year)?;
         let grades = progression::compile(self, &raw.grade, &groups)?;
         let (n_bands, band_of_age) = hazards::compile_age_bands(self, &raw.model.age_bands_years)?;
@@ -432,7 +493,7 @@ impl Compiler<'_> {
             &raw.model.age_bands_years,
             start.year,
         )?;
-        let (inflows, joiner_ids) = inflow::compile(
+        let (inflows, inflow_families, joiner_ids) = inflow::compile(
             self,
             &raw.inflow,
             raw.model.joiner_ids.as_deref(),
@@ -441,7 +502,7 @@ impl Compiler<'_> {
             start.year,
         )?;
         let (schemes, scheme_families) =
-            recruitment::compile(self, &raw.recruitment, &grades, &region_shares, start.year)?;
+            recruitment::compile(self, &raw.recruitment, &grades, &recruitment_shares, start.year)?;
         let pause = pause::compile(self, &raw.pause)?;
         let returners = returners::compile(self, &raw.returners)?;
         let state_fte = ledger::compile_state_fte(self, &raw.state_fte)?;
@@ -470,6 +531,8 @@ impl Compiler<'_> {
             config_hash,
             population_scale: self.scale,
             joiner_ids,
+            region_group_of: region_group_of(regions.len(), &raw.region_groups),
+            region_groups: raw.region_groups.iter().map(|g| g.0.clone()).collect(),
             regions,
             region_shares,
             groups,
@@ -481,9 +544,11 @@ impl Compiler<'_> {
             fte_choices: hazards.fte_choices,
             hazard_names: hazards.names,
             inflows,
+            inflow_families,
             schemes,
             scheme_families,
             specialties: raw.specialties_split.clone(),
+            nursing_fields: raw.nursing_fields_split.clone(),
             pause,
             returners,
             state_fte,

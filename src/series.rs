@@ -13,6 +13,7 @@ use crate::clinician::State;
 use crate::ledger::{MonthRecord, flow_cells};
 use crate::mechanisms::establishment;
 use crate::mechanisms::leaving::{is_employed, is_leaving};
+use crate::mechanisms::recruitment::Family;
 use crate::rules::{GradeKind, Rules};
 
 /// Which clinicians a measure covers.
@@ -126,31 +127,51 @@ impl Scope {
     }
 }
 
-/// The recruitment schemes a measure counts: one scheme, or every member
-/// of a family (`rate.fill.higher_specialty` over its specialties).
+/// What a measure of schemes or inflows counts: one, or every member of a
+/// family (`rate.fill.higher_specialty` over its specialties,
+/// `count.starts.nursing_intake` over its fields).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Schemes {
-    /// One scheme, by index.
+pub enum Pick {
+    /// One scheme or inflow, by index.
     One(usize),
-    /// A family, by index into `Rules::scheme_families`.
+    /// A family, by index into `Rules::scheme_families` or
+    /// `Rules::inflow_families`.
     Family(usize),
 }
 
-impl Schemes {
-    /// Whether scheme `i` is counted.
-    fn has(self, rules: &Rules, i: usize) -> bool {
+/// The recruitment schemes a measure counts.
+pub type Schemes = Pick;
+
+impl Pick {
+    /// Whether member `i` is counted, families being `families`.
+    fn has(self, families: &[Family], i: usize) -> bool {
         match self {
-            Schemes::One(s) => s == i,
-            Schemes::Family(f) => rules.scheme_families[f].members.contains(&i),
+            Pick::One(s) => s == i,
+            Pick::Family(f) => families[f].members.contains(&i),
         }
     }
 
-    /// Sum over the counted schemes of one counter.
-    fn sum(self, rules: &Rules, counter: &[u32]) -> u64 {
+    /// Sum over the counted members of one counter.
+    fn sum(self, families: &[Family], counter: &[u32]) -> u64 {
         (0..counter.len())
-            .filter(|&i| self.has(rules, i))
+            .filter(|&i| self.has(families, i))
             .map(|i| counter[i] as u64)
             .sum()
+    }
+
+    /// Parses a member or family name.
+    fn parse<'a>(
+        names: impl Iterator<Item = &'a str>,
+        families: &[Family],
+        arg: &str,
+        what: &str,
+    ) -> Result<Pick, String> {
+        names
+            .into_iter()
+            .position(|n| n == arg)
+            .map(Pick::One)
+            .or_else(|| families.iter().position(|f| f.name == arg).map(Pick::Family))
+            .ok_or_else(|| format!("unknown {what} `{arg}`"))
     }
 }
 
@@ -178,17 +199,18 @@ pub enum Measure {
     /// overseas-recruit state (registration/OSCE passed).
     CountIntlJoiners(Scope),
     /// `count.starts.<inflow>`: starts of a configured intake.
-    CountStarts(usize),
+    CountStarts(Pick),
     /// `count.acceptances.<scheme>`: posts filled by a recruitment scheme
     /// (or a family of schemes).
     CountAcceptances(Schemes),
     /// `rate.fill.<scheme>`: posts filled / posts offered.
     RateFill(Schemes),
-    /// `share.noncompletion.<grade>`: of those leaving a course or
-    /// programme grade over the period, the share who left the NHS rather
-    /// than completing or moving grade (equals cohort attrition in a steady
+    /// `share.noncompletion.<grade|scope>`: of those leaving a course or
+    /// programme grade (any of a scope's, e.g. `nursing_student` over its
+    /// fields) over the period, the share who left the NHS rather than
+    /// completing or moving grade (equals cohort attrition in a steady
     /// state).
-    ShareNoncompletion(u8),
+    ShareNoncompletion(Scope),
     /// `count.ccts.all`: certificates of completion of training awarded.
     CountCcts,
     /// `count.pause_returns.<scope>`: returns from pause to training (directly
@@ -222,7 +244,7 @@ pub enum Measure {
     /// `count.unplaced_applicants.<scheme>`: applicants a round could not place.
     CountUnplaced(Schemes),
     /// `rate.starts_vs_plan.<inflow>`: starts / planned places of an intake.
-    RateStartsVsPlan(usize),
+    RateStartsVsPlan(Pick),
     /// `count.pause_approved.all`: pause requests approved (capacity-limited pause).
     CountPauseApproved,
     /// `count.pause_refused.all`: pause requests refused for want of capacity.
@@ -298,6 +320,41 @@ pub fn split_name(full: &str) -> Option<(&'static str, &str, Option<&str>)> {
     Some((measure, scope, region))
 }
 
+/// Where a series counts: one of the model's regions (an ICS when the
+/// config has them), or an NHS England region grouping its ICSs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// One region (or ICS), by index into `Rules::regions`.
+    One(u8),
+    /// A group of ICSs, by index into `Rules::region_groups`.
+    Group(u8),
+}
+
+impl Area {
+    fn parse(rules: &Rules, name: &str) -> Result<Area, String> {
+        if let Some(i) = rules.regions.iter().position(|x| x == name) {
+            return Ok(Area::One(i as u8));
+        }
+        if let Some(i) = rules.region_groups.iter().position(|x| x == name) {
+            return Ok(Area::Group(i as u8));
+        }
+        Err(if rules.region_groups.is_empty() {
+            format!("unknown region `{name}`")
+        } else {
+            format!("unknown region or ICS `{name}`")
+        })
+    }
+
+    /// Whether region (ICS) `r` lies in the area.
+    #[inline]
+    pub fn covers(self, rules: &Rules, r: u8) -> bool {
+        match self {
+            Area::One(x) => x == r,
+            Area::Group(g) => rules.region_group_of[r as usize] == g,
+        }
+    }
+}
+
 /// A parsed series name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesId {
@@ -305,8 +362,8 @@ pub struct SeriesId {
     pub name: String,
     /// What it measures.
     pub measure: Measure,
-    /// Region filter (`fte.gp@midlands`), if any.
-    pub region: Option<u8>,
+    /// Region filter (`fte.gp@midlands`, `fte.gp@devon`), if any.
+    pub region: Option<Area>,
 }
 
 impl SeriesId {
@@ -314,16 +371,7 @@ impl SeriesId {
     /// inflows or schemes of this config).
     pub fn parse(rules: &Rules, full: &str) -> Result<SeriesId, String> {
         let (name, region) = match full.split_once('@') {
-            Some((n, r)) => (
-                n,
-                Some(
-                    rules
-                        .regions
-                        .iter()
-                        .position(|x| x == r)
-                        .ok_or_else(|| format!("unknown region `{r}`"))? as u8,
-                ),
-            ),
+            Some((n, r)) => (n, Some(Area::parse(rules, r)?)),
             None => (full, None),
         };
         let (family, arg, _) = split_name(name).ok_or_else(|| {
@@ -339,26 +387,20 @@ impl SeriesId {
             })
         };
         let inflow = || {
-            rules
-                .inflows
-                .iter()
-                .position(|f| f.name == arg)
-                .ok_or_else(|| format!("unknown inflow `{arg}`"))
+            Pick::parse(
+                rules.inflows.iter().map(|f| f.name.as_str()),
+                &rules.inflow_families,
+                arg,
+                "inflow",
+            )
         };
         let scheme = || {
-            rules
-                .schemes
-                .iter()
-                .position(|s| s.name == arg)
-                .map(Schemes::One)
-                .or_else(|| {
-                    rules
-                        .scheme_families
-                        .iter()
-                        .position(|f| f.name == arg)
-                        .map(Schemes::Family)
-                })
-                .ok_or_else(|| format!("unknown recruitment scheme `{arg}`"))
+            Pick::parse(
+                rules.schemes.iter().map(|s| s.name.as_str()),
+                &rules.scheme_families,
+                arg,
+                "recruitment scheme",
+            )
         };
         let establishment_group = || {
             let g = rules.group_index(arg).ok_or_else(|| format!("unknown group `{arg}`"))?;
@@ -381,9 +423,9 @@ impl SeriesId {
             "count.starts" => Measure::CountStarts(inflow()?),
             "count.acceptances" => Measure::CountAcceptances(scheme()?),
             "rate.fill" => Measure::RateFill(scheme()?),
-            "share.noncompletion" => {
-                Measure::ShareNoncompletion(rules.grade_index(arg).ok_or_else(|| format!("unknown grade `{arg}`"))?)
-            }
+            "share.noncompletion" => Measure::ShareNoncompletion(
+                Scope::parse(rules, arg).ok_or_else(|| format!("unknown grade or scope `{arg}`"))?,
+            ),
             "count.ccts" if arg == "all" => Measure::CountCcts,
             "count.pause_returns" => Measure::CountPauseReturns(scope()?),
             "count.unfilled_posts" if arg == "all" => Measure::CountUnfilled(None),
@@ -577,28 +619,41 @@ impl SeriesId {
                 let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
                 flow_sum(rules, &records[window], self.region, joins) as f64 * scale
             }
-            Measure::CountStarts(i) => records[window].iter().map(|r| r.counters.starts[i] as f64).sum::<f64>() * scale,
+            Measure::CountStarts(i) => {
+                let f = &rules.inflow_families;
+                records[window]
+                    .iter()
+                    .map(|r| i.sum(f, &r.counters.starts) as f64)
+                    .sum::<f64>()
+                    * scale
+            }
             Measure::CountAcceptances(i) => {
                 records[window]
                     .iter()
-                    .map(|r| i.sum(rules, &r.counters.posts_filled) as f64)
+                    .map(|r| i.sum(&rules.scheme_families, &r.counters.posts_filled) as f64)
                     .sum::<f64>()
                     * scale
             }
             Measure::RateFill(i) => {
                 let rs = &records[window];
-                let filled: u64 = rs.iter().map(|r| i.sum(rules, &r.counters.posts_filled)).sum();
-                let offered: u64 = rs.iter().map(|r| i.sum(rules, &r.counters.posts_offered)).sum();
+                let filled: u64 = rs
+                    .iter()
+                    .map(|r| i.sum(&rules.scheme_families, &r.counters.posts_filled))
+                    .sum();
+                let offered: u64 = rs
+                    .iter()
+                    .map(|r| i.sum(&rules.scheme_families, &r.counters.posts_offered))
+                    .sum();
                 ratio(filled, offered)?
             }
-            Measure::ShareNoncompletion(grade) => {
+            Measure::ShareNoncompletion(sc) => {
                 let rs = &records[window];
-                let out_of_grade = |f: Option<(u8, State)>| f.is_some_and(|(g, _)| g == grade);
+                let out_of_grade = |f: Option<(u8, State)>| f.is_some_and(|(g, _)| sc.covers(rules, g));
                 let left = flow_sum(rules, rs, self.region, |f, t| {
                     out_of_grade(f) && (t.is_none() || t.is_some_and(|(_, s)| s == State::Leaver))
                 });
                 let moved = flow_sum(rules, rs, self.region, |f, t| {
-                    out_of_grade(f) && t.is_some_and(|(g, s)| g != grade && s != State::Leaver)
+                    out_of_grade(f) && t.is_some_and(|(g, s)| !sc.covers(rules, g) && s != State::Leaver)
                 });
                 ratio(left, left + moved)?
             }
@@ -614,7 +669,7 @@ impl SeriesId {
                 let mut n = 0u64;
                 for r in &records[window] {
                     for i in 0..r.counters.posts_offered.len() {
-                        if which.is_none_or(|w| w.has(rules, i)) {
+                        if which.is_none_or(|w| w.has(&rules.scheme_families, i)) {
                             n += r.counters.posts_offered[i].saturating_sub(r.counters.posts_filled[i]) as u64;
                         }
                     }
@@ -638,14 +693,15 @@ impl SeriesId {
             Measure::CountUnplaced(i) => {
                 records[window]
                     .iter()
-                    .map(|r| i.sum(rules, &r.counters.unplaced) as f64)
+                    .map(|r| i.sum(&rules.scheme_families, &r.counters.unplaced) as f64)
                     .sum::<f64>()
                     * scale
             }
             Measure::RateStartsVsPlan(i) => {
                 let rs = &records[window];
-                let starts: u64 = rs.iter().map(|r| r.counters.starts[i] as u64).sum();
-                let places: u64 = rs.iter().map(|r| r.counters.places[i] as u64).sum();
+                let f = &rules.inflow_families;
+                let starts: u64 = rs.iter().map(|r| i.sum(f, &r.counters.starts)).sum();
+                let places: u64 = rs.iter().map(|r| i.sum(f, &r.counters.places)).sum();
                 ratio(starts, places)?
             }
             Measure::CountPauseApproved => {
@@ -709,31 +765,49 @@ fn training_only(sc: Scope) -> Scope {
 }
 
 /// FTE in post (employed states) of a scope, in simulated FTE.
-fn fte_in_post(rules: &Rules, rec: &MonthRecord, (sc, region): (Scope, Option<u8>)) -> f64 {
-    let mut tenths = 0u64;
-    for (cell, &f) in rec.fte.iter().enumerate() {
-        let (g, s, r) = rules.cell_parts(cell);
-        if is_employed(s) && sc.covers(rules, g) && region.is_none_or(|x| x == r) {
-            tenths += f;
-        }
-    }
-    tenths as f64 / 10.0
+fn fte_in_post(rules: &Rules, rec: &MonthRecord, (sc, region): (Scope, Option<Area>)) -> f64 {
+    cell_sum(rules, &rec.fte, (sc, region), is_employed) as f64 / 10.0
 }
 
 fn stock_sum(
     rules: &Rules,
     rec: &MonthRecord,
-    (sc, region): (Scope, Option<u8>),
+    (sc, region): (Scope, Option<Area>),
     state: impl Fn(State) -> bool,
 ) -> u64 {
+    cell_sum(rules, &rec.stock, (sc, region), state)
+}
+
+/// The sum of per-cell values over a scope's grades, the states kept and
+/// an area. Cells are laid out (grade, state) by region, so each kept
+/// (grade, state) is one run of the regions.
+fn cell_sum<T: Copy + Into<u64>>(
+    rules: &Rules,
+    values: &[T],
+    (sc, region): (Scope, Option<Area>),
+    state: impl Fn(State) -> bool,
+) -> u64 {
+    let nr = rules.regions.len();
     let mut n = 0u64;
-    for (cell, &k) in rec.stock.iter().enumerate() {
-        if k == 0 {
+    for g in 0..rules.grades.len() as u8 {
+        if !sc.covers(rules, g) {
             continue;
         }
-        let (g, s, r) = rules.cell_parts(cell);
-        if state(s) && sc.covers(rules, g) && region.is_none_or(|x| x == r) {
-            n += k as u64;
+        for s in 0..State::COUNT {
+            if !state(State::from_u8(s as u8)) {
+                continue;
+            }
+            let start = rules.stock_cell(g, State::from_u8(s as u8), 0);
+            let run = &values[start..start + nr];
+            n += match region {
+                None => run.iter().map(|&v| v.into()).sum::<u64>(),
+                Some(a) => run
+                    .iter()
+                    .enumerate()
+                    .filter(|&(r, _)| a.covers(rules, r as u8))
+                    .map(|(_, &v)| v.into())
+                    .sum(),
+            };
         }
     }
     n
@@ -742,7 +816,7 @@ fn stock_sum(
 fn flow_sum(
     rules: &Rules,
     records: &[MonthRecord],
-    region: Option<u8>,
+    region: Option<Area>,
     keep: impl Fn(Option<(u8, State)>, Option<(u8, State)>) -> bool,
 ) -> u64 {
     let part = |c: Option<usize>| {
@@ -758,7 +832,7 @@ fn flow_sum(
             // Clinicians never change region: a flow's region is that of
             // whichever end is a cell.
             if let Some(r) = region
-                && f.or(t).is_some_and(|c| rules.cell_parts(c).2 != r)
+                && f.or(t).is_some_and(|c| !r.covers(rules, rules.cell_parts(c).2))
             {
                 continue;
             }

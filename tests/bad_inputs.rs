@@ -545,7 +545,7 @@ const CONFIG_CASES: &[(&str, &str, &str)] = &[
     (
         "per_year = { 2020 = 400 }",
         "per_year = { 2020 = 1e8 }",
-        "key `inflow.nurse_intake.per_year.2020` = 100000000: at most 16777216 a year",
+        "key `inflow.nurse_intake.per_year.2020` = 100000000: at most 8388608 a year",
     ),
     (
         "per_year = { 2019 = 300, 2020 = 300, 2021 = 350 }",
@@ -623,7 +623,7 @@ const CONFIG_CASES: &[(&str, &str, &str)] = &[
     (
         "per_year = { 2020 = 120 }",
         "per_month_share_of_initial = 0.5",
-        "at most 1/256 with model.joiner_ids = by_origin",
+        "at most 1/512 with model.joiner_ids = by_origin",
     ),
     // [[recruitment]]
     (

@@ -562,7 +562,9 @@ fn vacancies_are_the_establishment_less_fte_in_post() {
 }
 
 /// The England baseline's specialties: every recruitment round of every
-/// specialty scheme places at most its posts in each region (the flows into
+/// specialty scheme (and every other into a training grade) places at most
+/// its posts in each region — by NHS England region, its ICSs' recruits
+/// summed, in the England baseline (the flows into
 /// the specialty grade from other grades, by region), and the specialty
 /// families sum to the template series (`rate.fill.higher_specialty` is the
 /// family's filled over offered).
@@ -585,22 +587,29 @@ fn specialty_posts_are_never_exceeded_in_any_region() {
     let mut rounds = 0;
     for rec in &h.records[1..] {
         let date = rules.start.plus(rec.month);
-        for (si, s) in rules.schemes.iter().enumerate().filter(|(_, s)| s.family.is_some()) {
+        // Schemes into training grades (entered by recruitment only).
+        for (si, s) in rules
+            .schemes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.into_state == State::Trainee)
+        {
             let Some(round) = s.months.iter().position(|&m| m == date.month) else {
                 continue;
             };
             let posts = posts_by_region(s, round, date.year);
-            let mut placed = vec![0u64; rules.regions.len()];
+            // Posts are by recruitment region (the NHS England region of an ICS).
+            let mut placed = vec![0u64; posts.len()];
             for &(key, n) in &rec.flows {
                 let (f, t) = flow_cells(key);
                 let (Some(f), Some(t)) = (f, t) else { continue };
                 let (fg, _, _) = rules.cell_parts(f);
                 let (tg, ts, tr) = rules.cell_parts(t);
                 if tg == s.into_grade && fg != tg && ts == s.into_state {
-                    placed[tr as usize] += n as u64;
+                    placed[rules.recruitment_region(tr) as usize] += n as u64;
                 }
             }
-            for r in 0..rules.regions.len() {
+            for r in 0..posts.len() {
                 assert!(
                     placed[r] <= posts[r],
                     "{} {date:?} region {r}: {} > {}",
@@ -699,4 +708,153 @@ fn a_specialty_trains_for_its_configured_length_pro_rata_when_ltft() {
     // 24 WTE months at 0.5 WTE: 48 months, give or take the month of the
     // switch (the 36-month specialty's 72 are past the run's end).
     assert!(months.iter().all(|&m| (47..=49).contains(&m)), "{months:?}");
+}
+
+/// The England baseline at its finest grain: 42 ICSs, nursing fields,
+/// nursing associates, specialties. Scale 20, seven years (nursing
+/// associates first qualify in 2019 and convert two years later).
+fn england_at_grain() -> (Arc<Rules>, careersim::schedule::History) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = ConfigSource::read(&root.join("configs/england_baseline.toml")).unwrap();
+    let rules = Arc::new(load_rules(&src, &["model.population_scale=20".to_string()]).unwrap());
+    let mut sim = Simulation::new(rules.clone(), 11, None);
+    for m in 0..84 {
+        sim.step_month();
+        if m % 12 == 11 {
+            let (stock, fte) = sim.recount();
+            let last = sim.history().records.last().unwrap();
+            assert_eq!(last.stock, stock, "recount, month {}", last.month);
+            assert_eq!(last.fte, fte, "recount, month {}", last.month);
+        }
+    }
+    (rules.clone(), sim.take_history())
+}
+
+/// Every (grade, state, ICS) cell — specialty and nursing-field grades
+/// included — balances every month: stock = last month's + flows in -
+/// flows out; and an NHS England region's series are the sums of its
+/// ICSs'.
+#[test]
+fn every_ics_and_field_cell_balances_and_regions_sum_their_icss() {
+    use careersim::series::{Grain, SeriesId};
+    let (rules, h) = england_at_grain();
+    assert_eq!((rules.regions.len(), rules.region_groups.len()), (42, 7));
+    assert_eq!(rules.nursing_fields.len(), 4);
+    for w in h.records.windows(2) {
+        let mut net = vec![0i64; rules.n_stock_cells()];
+        for &(key, n) in &w[1].flows {
+            let (f, t) = flow_cells(key);
+            if let Some(f) = f {
+                net[f] -= n as i64;
+            }
+            if let Some(t) = t {
+                net[t] += n as i64;
+            }
+        }
+        for (cell, d) in net.iter().enumerate() {
+            assert_eq!(
+                w[1].stock[cell] as i64,
+                w[0].stock[cell] as i64 + d,
+                "month {} cell {:?}",
+                w[1].month,
+                rules.cell_parts(cell)
+            );
+        }
+    }
+    let m = 83;
+    let value = |name: &str| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &h.records, m, Grain::Year)
+            .unwrap()
+    };
+    for (gi, region) in rules.region_groups.iter().enumerate() {
+        let icss: Vec<&String> = rules
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| rules.region_group_of[*r] as usize == gi)
+            .map(|(_, n)| n)
+            .collect();
+        assert!(!icss.is_empty());
+        for s in [
+            "fte.nurse",
+            "headcount.nurse_mental_health",
+            "count.leavers.doctor",
+            "fte.consultant",
+        ] {
+            let sum: f64 = icss.iter().map(|i| value(&format!("{s}@{i}"))).sum();
+            let whole = value(&format!("{s}@{region}"));
+            assert!(
+                (whole - sum).abs() < 1e-6 * whole.max(1.0),
+                "{s}@{region}: {whole} vs {sum}"
+            );
+        }
+        // Every ICS has nurses.
+        for i in &icss {
+            assert!(value(&format!("fte.nurse@{i}")) > 0.0, "{i}");
+        }
+    }
+    let national: f64 = rules
+        .region_groups
+        .iter()
+        .map(|r| value(&format!("fte.nurse@{r}")))
+        .sum();
+    assert!((national - value("fte.nurse")).abs() < 1e-6 * national);
+}
+
+/// Nursing fields and nursing associates: each field's intake is its
+/// share of the nursing intake (the family counts them all); international
+/// nurses join the fields by their arrival shares; nursing associates are
+/// not nurses until their degree apprenticeship ends, and then they are
+/// adult nurses.
+#[test]
+fn fields_take_their_intakes_and_associates_convert_to_adult_nurses() {
+    use careersim::series::{Grain, SeriesId};
+    let (rules, h) = england_at_grain();
+    let value = |name: &str, m: usize| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &h.records, m, Grain::Year)
+            .unwrap()
+    };
+    // Year to September 2016 (month 12): the 2016 intake. Each field's
+    // starts are its share of the places (rounded per region and field).
+    let total = value("count.starts.nursing_intake", 12);
+    let fields: f64 = rules
+        .nursing_fields
+        .iter()
+        .map(|f| value(&format!("count.starts.nursing_intake_{f}"), 12))
+        .sum();
+    assert_eq!(total, fields);
+    let ld = value("count.starts.nursing_intake_learning_disability", 12);
+    // 19,790 x 0.034 = 673 places, at 1 in 20 (rounding per region: 7).
+    assert!((ld - 673.0).abs() <= 20.0 * 7.0, "{ld}");
+    assert_eq!(value("count.starts.international_nurses_learning_disability", 24), 0.0);
+    assert!(value("count.starts.international_nurses_adult", 24) > 0.0);
+    // Nursing associates: none before 2017, then trainees, registrants,
+    // conversions; their FTE is never the nurses'.
+    assert_eq!(value("headcount.registered_nursing_associate", 12), 0.0);
+    assert!(value("headcount.registered_nursing_associate", 83) > 0.0);
+    let na = rules.group_index("nursing_associate").unwrap();
+    let adult = rules.grade_index("registered_nurse_adult").unwrap();
+    let apprentice = rules.grade_index("nurse_degree_apprentice").unwrap();
+    let mut converted = 0;
+    for rec in &h.records[1..] {
+        for &(key, n) in &rec.flows {
+            let (Some(f), Some(t)) = flow_cells(key) else { continue };
+            let ((fg, _, _), (tg, _, _)) = (rules.cell_parts(f), rules.cell_parts(t));
+            if rules.grades[fg as usize].group == na && rules.grades[tg as usize].group != na {
+                assert_eq!((fg, tg), (apprentice, adult), "associates only become adult nurses");
+                converted += n;
+            }
+        }
+    }
+    assert!(converted > 0, "no conversion in seven years");
+    let nurse = rules.group_index("nurse").unwrap();
+    for g in 0..rules.grades.len() as u8 {
+        if rules.grades[g as usize].group == nurse {
+            assert!(!rules.grades[g as usize].name.contains("associate"));
+        }
+    }
 }

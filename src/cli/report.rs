@@ -1282,7 +1282,7 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
                 names.push(format!("{m}.{}", g.name));
             }
         }
-        for r in &rules.regions {
+        for r in rules.reporting_regions() {
             names.push(format!("headcount.{}@{r}", g.name));
             names.push(format!("fte.{}@{r}", g.name));
         }
@@ -1306,7 +1306,7 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
         }
         if programme != "core" {
             names.push(format!("fte.consultant_{sp}"));
-            for r in &rules.regions {
+            for r in rules.reporting_regions() {
                 names.push(format!("fte.consultant_{sp}@{r}"));
             }
         }
@@ -1328,6 +1328,7 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
 fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
     let (mut month, mut date, mut group, mut grade, mut state, mut region, mut head, mut fte) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut ics: Vec<Option<&str>> = vec![];
     for rec in &h.records {
         let d = rules.start.plus(rec.month).month_end_epoch_days();
         for (cell, &n) in rec.stock.iter().enumerate() {
@@ -1341,7 +1342,14 @@ fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
             group.push(rules.groups[gr.group as usize].name.as_str());
             grade.push(gr.name.as_str());
             state.push(st.name());
-            region.push(rules.regions[r as usize].as_str());
+            // With ICSs: the NHS England region, and the ICS in `ics`.
+            if rules.region_groups.is_empty() {
+                region.push(rules.regions[r as usize].as_str());
+                ics.push(None);
+            } else {
+                region.push(rules.region_groups[rules.region_group_of[r as usize] as usize].as_str());
+                ics.push(Some(rules.regions[r as usize].as_str()));
+            }
             head.push(n as u64);
             fte.push(rec.fte[cell] as f64 / 10.0);
         }
@@ -1353,6 +1361,7 @@ fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
         Field::new("grade", DataType::Utf8, false),
         Field::new("state", DataType::Utf8, false),
         Field::new("region", DataType::Utf8, false),
+        Field::new("ics", DataType::Utf8, true),
         Field::new("headcount", DataType::UInt64, false),
         Field::new("fte", DataType::Float64, false),
     ]);
@@ -1363,6 +1372,7 @@ fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
         Arc::new(StringArray::from(grade)),
         Arc::new(StringArray::from(state)),
         Arc::new(StringArray::from(region)),
+        Arc::new(StringArray::from(ics)),
         Arc::new(UInt64Array::from(head)),
         Arc::new(Float64Array::from(fte)),
     ];
@@ -1613,7 +1623,7 @@ pub fn run_report_files(
         }
         for sp in &with_consultants {
             let lines: Vec<Line> = rules
-                .regions
+                .reporting_regions()
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| line(r, i, &format!("fte.consultant_{sp}@{r}")))

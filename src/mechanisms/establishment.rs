@@ -14,6 +14,7 @@ use crate::error::ConfigError;
 use crate::limits::fmt_num;
 use crate::mechanisms::leaving::is_employed;
 use crate::rules::{Compiler, Rules, Series};
+use crate::series::Area;
 
 /// A group's funded establishment (budgeted FTE posts), for vacancies.
 #[derive(Clone, Debug)]
@@ -47,11 +48,16 @@ pub fn initial(rules: &Rules, fte_tenths: &[u64]) -> Vec<f64> {
 
 /// A group's establishment (one region, or all) from a record's
 /// per-(group, region) establishment.
-pub fn of_group(rules: &Rules, establishment_fte: &[f64], group: u8, region: Option<u8>) -> f64 {
+pub fn of_group(rules: &Rules, establishment_fte: &[f64], group: u8, region: Option<Area>) -> f64 {
     let regions = rules.regions.len();
     let row = &establishment_fte[group as usize * regions..(group as usize + 1) * regions];
     match region {
-        Some(r) => row[r as usize],
+        Some(a) => row
+            .iter()
+            .enumerate()
+            .filter(|&(r, _)| a.covers(rules, r as u8))
+            .map(|(_, v)| v)
+            .sum(),
         None => row.iter().sum(),
     }
 }

@@ -12,17 +12,19 @@ use crate::rules::{Compiler, Grade, GradeKind, Rules, Series, check_unique};
 use rand::Rng;
 
 use super::apportion;
+use super::recruitment::Family;
 
 /// Joiners a year of one inflow (and so a month, in one region) at most:
-/// a joiner's number within its origin has 24 bits (`inflow::joiner_id`).
-pub const MAX_JOINERS_PER_MONTH: u64 = 1 << 24;
+/// a joiner's number within its origin has 23 bits (`inflow::joiner_id`).
+pub const MAX_JOINERS_PER_MONTH: u64 = 1 << 23;
 /// Inflows at most when joiners are numbered by origin (6 bits).
 pub const MAX_INFLOWS_BY_ORIGIN: usize = 64;
-/// Regions at most when joiners are numbered by origin (5 bits).
-pub const MAX_REGIONS_BY_ORIGIN: usize = 32;
+/// Regions at most when joiners are numbered by origin (6 bits, so the 42
+/// integrated care systems fit).
+pub const MAX_REGIONS_BY_ORIGIN: usize = 64;
 /// Largest monthly share of the initial population (at most 2^32) that
-/// keeps a month's joiners of one inflow within 24 bits.
-pub const MAX_SHARE_BY_ORIGIN: f64 = 1.0 / 256.0;
+/// keeps a month's joiners of one inflow within 23 bits.
+pub const MAX_SHARE_BY_ORIGIN: f64 = 1.0 / 512.0;
 
 /// How joiners are numbered; a clinician's id keys its random streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,14 +124,14 @@ pub fn new_clinician(seed: u64, id: u64, month: u32, p: Profile) -> Clinician {
 }
 
 /// The id of joiner number `k` (from 0) of an inflow in a region and month,
-/// when joiners are numbered by origin. Bits, low to high: k (24), region
-/// (5), inflow (6), month (12), then a top bit that keeps joiners apart
+/// when joiners are numbered by origin. Bits, low to high: k (23), region
+/// (6), inflow (6), month (12), then a top bit that keeps joiners apart
 /// from the initial population (ids below 2^32). The rules bound each
 /// field (`rules::MAX_JOINERS_PER_MONTH` and the `*_BY_ORIGIN` limits;
 /// months are at most 2,400).
 pub fn joiner_id(month: u32, inflow: usize, region: usize, k: u64) -> u64 {
-    debug_assert!(k < 1 << 24 && region < 32 && inflow < 64 && month < 1 << 12);
-    1 << 47 | (month as u64) << 35 | (inflow as u64) << 29 | (region as u64) << 24 | k
+    debug_assert!(k < 1 << 23 && region < 64 && inflow < 64 && month < 1 << 12);
+    1 << 47 | (month as u64) << 35 | (inflow as u64) << 29 | (region as u64) << 23 | k
 }
 
 /// The joiners of every inflow this month, plus (places, applicants,
@@ -194,8 +196,9 @@ pub(crate) fn compile(
     grades: &[Grade],
     n_regions: usize,
     start_year: i32,
-) -> Result<(Vec<Inflow>, JoinerIds), ConfigError> {
+) -> Result<(Vec<Inflow>, Vec<Family>, JoinerIds), ConfigError> {
     let mut inflows = Vec::new();
+    let mut families: Vec<Family> = Vec::new();
     for f in raw_inflows {
         let k = |x: &str| format!("inflow.{}.{x}", f.name);
         let grade = c.grade(&k("grade"), &f.grade, grades)?;
@@ -244,7 +247,7 @@ pub(crate) fn compile(
         if let Some(s) = f.per_month_share_of_initial {
             c.prob(&k("per_month_share_of_initial"), s)?;
         }
-        // Joiner numbers within a (month, inflow, region) have 24 bits.
+        // Joiner numbers within a (month, inflow, region) have 23 bits.
         for (key, s) in [
             ("per_year", &f.per_year),
             ("applicants_per_year", &f.applicants_per_year),
@@ -265,6 +268,15 @@ pub(crate) fn compile(
             ));
         }
         let fte = f.fte.unwrap_or(grades[grade as usize].fte_mean);
+        if let Some(name) = &f.family {
+            match families.iter_mut().find(|x| &x.name == name) {
+                Some(x) => x.members.push(inflows.len()),
+                None => families.push(Family {
+                    name: name.clone(),
+                    members: vec![inflows.len()],
+                }),
+            }
+        }
         inflows.push(Inflow {
             name: f.name.clone(),
             grade,
@@ -308,11 +320,11 @@ pub(crate) fn compile(
             return Err(c.err(
                 format!("inflow.{}.per_month_share_of_initial", f.name),
                 fmt_num(f.per_month_share_of_initial.unwrap_or_default()),
-                "at most 1/256 with model.joiner_ids = by_origin (or set it to sequential)",
+                "at most 1/512 with model.joiner_ids = by_origin (or set it to sequential)",
             ));
         }
     }
-    Ok((inflows, joiner_ids))
+    Ok((inflows, families, joiner_ids))
 }
 
 #[cfg(test)]
@@ -326,8 +338,8 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for month in [1, 2, 2399] {
             for inflow in [0, 1, 63] {
-                for region in [0, 1, 31] {
-                    for k in [0, 1, (1 << 24) - 1] {
+                for region in [0, 1, 63] {
+                    for k in [0, 1, (1 << 23) - 1] {
                         let id = joiner_id(month, inflow, region, k);
                         assert!((1 << 47..1 << 48).contains(&id));
                         assert!(seen.insert(id), "{month} {inflow} {region} {k}");
@@ -386,7 +398,7 @@ mod tests {
         let c = compiler(&raw, 2.0);
         let groups = crate::mechanisms::retirement::compile(&c, &raw.group, 2020)?;
         let grades = crate::mechanisms::progression::compile(&c, &raw.grade, &groups)?;
-        compile(&c, &raw.inflow, joiner_ids, &grades, 1, 2020)
+        compile(&c, &raw.inflow, joiner_ids, &grades, 1, 2020).map(|(i, _, j)| (i, j))
     }
 
     const IMG: &str = "[[inflow]]\nname = \"img\"\ngrade = \"consultant\"\nstate = \"overseas_recruit\"\nage_years = [30, 40]\nshare_female = 0.5\nmonths = [9, 3]\n";

@@ -9,15 +9,18 @@
 
 pub mod establishment;
 pub mod hazards;
+pub mod ics;
 pub mod inflow;
 pub mod leaving;
 pub mod ltft;
+pub mod nursing_field;
 pub mod pause;
 pub mod progression;
 pub mod recruitment;
 pub mod retirement;
 pub mod returners;
 pub mod specialty;
+pub(crate) mod split;
 
 use crate::clinician::{Clinician, FLAG_FROM_LEAVER, FLAG_PATHWAY_KNOWN, State};
 use crate::ledger::{Duration, Tally};

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use bevy_ecs::prelude::*;
+use rayon::prelude::*;
 
 use crate::clinician::{Clinician, State};
 use crate::config::RawRecruitment;
@@ -18,6 +19,7 @@ use crate::limits::fmt_num;
 use crate::random::threshold;
 use crate::random::{Purpose, draw_u32, draw_u32_sub};
 use crate::rules::{Compiler, FTE_UNCHANGED, Grade, GradeKind, Rules, Series, check_unique};
+use crate::step::Slot;
 
 use super::{Ctx, apportion, enter};
 
@@ -191,51 +193,64 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         .filter(|(si, _)| rules.schemes[*si].preference.is_some())
         .count();
     let nf = rules.scheme_families.len();
-    // Per scheme: its applicants as (region, order draw, id, entity).
-    let mut applicants: Vec<Vec<(u8, u32, u64, Entity)>> = vec![Vec::new(); rules.schemes.len()];
-    let mut picks: Vec<Option<u32>> = vec![None; nf];
-    let mut applied: Vec<usize> = Vec::new();
-    let mut query = world.query::<(Entity, &Clinician)>();
-    for (e, c) in query.iter(world) {
-        if c.state == State::Gone || by_grade[c.grade as usize].is_empty() {
-            continue;
-        }
-        for (f, p) in picks.iter_mut().enumerate() {
-            *p = family_pick(rules, f, c, ctx, &is_open);
-        }
-        applied.clear();
-        applied.extend(
-            by_grade[c.grade as usize]
-                .iter()
-                .copied()
-                .filter(|&si| applies(rules, si, c, ctx, &picks)),
-        );
-        let preferring: Vec<usize> = applied
-            .iter()
-            .copied()
-            .filter(|&si| rules.schemes[si].preference.is_some())
-            .collect();
-        let choice = (n_preferring >= 2 && preferring.len() >= 2).then(|| preferred(rules, &preferring, c, ctx));
-        for &si in &applied {
-            if rules.schemes[si].preference.is_some() && choice.is_some_and(|ch| ch != si) {
-                continue;
-            }
-            applicants[si].push((
-                c.region,
-                draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder, si as u32),
-                c.id(),
-                e,
-            ));
-        }
+    // Applications, in parallel over chunks of the clinicians' slots: per
+    // chunk, (scheme, (region, order draw, id, slot)). Each scheme sorts
+    // its applicants by (region, draw, id), a total order, so the order in
+    // which chunks are gathered never shows.
+    let by_chunk: Vec<Vec<(usize, Applicant)>> = crate::schedule::with_slots(world, |slots| {
+        slots
+            .par_chunks(APPLY_CHUNK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut out = Vec::new();
+                let mut picks: Vec<Option<u32>> = vec![None; nf];
+                let mut applied: Vec<usize> = Vec::new();
+                for (i, c) in chunk.iter().enumerate() {
+                    if c.state == State::Gone || by_grade[c.grade as usize].is_empty() {
+                        continue;
+                    }
+                    for (f, p) in picks.iter_mut().enumerate() {
+                        *p = family_pick(rules, f, c, ctx, &is_open);
+                    }
+                    applied.clear();
+                    applied.extend(
+                        by_grade[c.grade as usize]
+                            .iter()
+                            .copied()
+                            .filter(|&si| applies(rules, si, c, ctx, &picks)),
+                    );
+                    let preferring: Vec<usize> = applied
+                        .iter()
+                        .copied()
+                        .filter(|&si| rules.schemes[si].preference.is_some())
+                        .collect();
+                    let choice =
+                        (n_preferring >= 2 && preferring.len() >= 2).then(|| preferred(rules, &preferring, c, ctx));
+                    for &si in &applied {
+                        if rules.schemes[si].preference.is_some() && choice.is_some_and(|ch| ch != si) {
+                            continue;
+                        }
+                        let slot = (k * APPLY_CHUNK + i) as Slot;
+                        let order = draw_u32_sub(ctx.seed, c.id(), ctx.month, Purpose::MatchOrder, si as u32);
+                        out.push((si, (rules.recruitment_region(c.region), order, c.id(), slot)));
+                    }
+                }
+                out
+            })
+            .collect()
+    });
+    let mut applicants: Vec<Vec<Applicant>> = vec![Vec::new(); rules.schemes.len()];
+    for (si, a) in by_chunk.into_iter().flatten() {
+        applicants[si].push(a);
     }
-    let mut already: BTreeSet<Entity> = BTreeSet::new();
+    let mut already: BTreeSet<Slot> = BTreeSet::new();
     for (si, posts) in open {
         let s = &rules.schemes[si];
         let mut applicants = std::mem::take(&mut applicants[si]);
         applicants.retain(|a| !already.contains(&a.3));
         applicants.sort_unstable_by_key(|a| (a.0, a.1, a.2));
         let mut placed = Vec::new();
-        let mut taken = vec![0u64; rules.regions.len()];
+        let mut taken = vec![0u64; posts.len()];
         for a in &applicants {
             let r = a.0 as usize;
             if taken[r] < posts[r] {
@@ -244,24 +259,17 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
             }
         }
         let mut scratch = Tally::default();
-        let mut changes = Vec::with_capacity(placed.len());
-        let mut q = world.query::<&mut Clinician>();
-        for e in placed {
-            already.insert(e);
-            if let Ok(mut c) = q.get_mut(world, e) {
+        let changes = crate::schedule::with_slots(world, |slots| {
+            let mut changes = Vec::with_capacity(placed.len());
+            for slot in placed {
+                already.insert(slot);
+                let c = &mut slots[slot as usize];
                 let before = *c;
-                enter(
-                    rules,
-                    &mut c,
-                    s.into_state,
-                    s.into_grade,
-                    FTE_UNCHANGED,
-                    ctx,
-                    &mut scratch,
-                );
+                enter(rules, c, s.into_state, s.into_grade, FTE_UNCHANGED, ctx, &mut scratch);
                 changes.push((before, *c));
             }
-        }
+            changes
+        });
         let mut ledger = world.resource_mut::<MonthLedger>();
         for (b, a) in &changes {
             ledger.transfer(rules, Some(b), a);
@@ -274,6 +282,12 @@ pub fn run_rounds(world: &mut World, rules: &Rules, ctx: Ctx, calendar_month: u3
         k.unplaced[si] += applicants.len() as u32 - filled;
     }
 }
+
+/// An application: (recruitment region, order draw, id, slot).
+type Applicant = (u8, u32, u64, Slot);
+
+/// Clinicians per parallel work item of the application pass.
+const APPLY_CHUNK: usize = 1 << 14;
 
 /// Validates and compiles `[[recruitment]]`: each scheme's grade, applicants,
 /// rounds, posts and their split over regions (`region_shares`: `[[region]]`'s

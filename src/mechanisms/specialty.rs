@@ -41,6 +41,8 @@ use crate::error::ConfigError;
 use crate::limits::fmt_num;
 use crate::rules::Compiler;
 
+use super::split::share_at;
+
 /// The role of a template grade in a specialty programme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -85,9 +87,6 @@ impl Role {
     }
 }
 
-/// Tolerance of shares that must sum to 1.
-const SHARE_TOLERANCE: f64 = 1e-6;
-
 /// The split: template grade name -> (role, specialties in config order).
 struct Split<'r> {
     templates: BTreeMap<String, (Role, Vec<&'r RawSpecialty>)>,
@@ -113,11 +112,6 @@ impl Split<'_> {
             Some((_, specs)) => specs.iter().map(|s| Split::copy(name, &s.name)).collect(),
             None => vec![name.to_string()],
         }
-    }
-
-    /// A list of grades with every template replaced by its copies.
-    fn expand_list(&self, names: &[String]) -> Vec<String> {
-        names.iter().flat_map(|n| self.copies(n)).collect()
     }
 
     /// The copy of a template that belongs to specialty `s`, if any; a later
@@ -203,40 +197,20 @@ pub(crate) fn expand(c: &Compiler<'_>, raw: &RawConfig) -> Result<Option<RawConf
 
     let mut out = raw.clone();
     out.grade = split_grades(c, &split, &raw.grade)?;
-    for h in &mut out.hazard {
-        if let Some(list) = &h.grades {
-            h.grades = Some(split.expand_list(list));
-        }
-        if let Some(t) = h.to_grade.as_ref().filter(|t| split.templates.contains_key(*t)) {
-            return Err(c.err(
-                format!("hazard.{}.to_grade", h.name),
-                format!("\"{t}\""),
-                "this grade is split by specialty: name one of its specialty grades",
-            ));
-        }
-        if let Some(m) = &h.multiplier_by_grade {
-            h.multiplier_by_grade = Some(
-                m.iter()
-                    .flat_map(|(n, v)| split.copies(n).into_iter().map(move |x| (x, *v)))
-                    .collect(),
-            );
-        }
-    }
-    apply_hazard_multipliers(c, &split, specs, &mut out)?;
-    for f in &out.inflow {
-        if split.templates.contains_key(&f.grade) {
-            return Err(c.err(
-                format!("inflow.{}.grade", f.name),
-                format!("\"{}\"", f.grade),
-                "this grade is split by specialty: name one of its specialty grades",
-            ));
-        }
+    let copies = |n: &str| split.templates.get(n).map(|_| split.copies(n));
+    super::split::rename_references(c, &mut out, &copies, "specialty")?;
+    for s in specs {
+        let own: Vec<String> = split.templates.keys().filter_map(|t| split.copy_for(t, s)).collect();
+        super::split::multiply_hazards(
+            c,
+            &format!("specialty.{}.hazard_multipliers", s.name),
+            &own,
+            s.hazard_multipliers.as_ref(),
+            &mut out.hazard,
+        )?;
     }
     out.stock = split_stocks(&split, &raw.stock);
     out.recruitment = split_schemes(c, &split, &raw.recruitment)?;
-    for sc in &mut out.scope {
-        sc.grades = split.expand_list(&sc.grades);
-    }
     out.scope.extend(generated_scopes(&split, specs));
     out.specialties_split = specs
         .iter()
@@ -255,18 +229,7 @@ fn check_specialties(c: &Compiler<'_>, specs: &[RawSpecialty]) -> Result<(), Con
     )?;
     for s in specs {
         let k = |f: &str| format!("specialty.{}.{f}", s.name);
-        if s.name.is_empty()
-            || !s
-                .name
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
-        {
-            return Err(c.err(
-                k("name"),
-                format!("\"{}\"", s.name),
-                "a specialty name is lower-case letters, digits and _",
-            ));
-        }
+        super::split::check_name(c, k("name"), &s.name, "specialty")?;
         if !matches!(s.programme.as_str(), "core" | "uncoupled" | "run_through") {
             return Err(c.err(
                 k("programme"),
@@ -371,28 +334,10 @@ fn share_points(c: &Compiler<'_>, key: &str, s: &YearSeries) -> Result<Vec<(i32,
     c.year_points(key, s, |k, v| c.prob(k, v).map(|_| ()))
 }
 
-/// A step series' value in a year (each value holds until the next year
-/// given, the first also before it): posts shares, and the contiguous
-/// posts series, whose last value holds after it ends.
-fn share_at(pts: &[(i32, f64)], year: i32) -> f64 {
-    pts.iter().rev().find(|p| p.0 <= year).unwrap_or(&pts[0]).1
-}
-
 /// The shares that must sum to 1: trainees per programme, consultants over
 /// every specialty that has them, and posts per programme in every year.
 fn check_shares(c: &Compiler<'_>, specs: &[RawSpecialty]) -> Result<(), ConfigError> {
-    let sum_is_one = |key: String, parts: Vec<(String, f64)>| -> Result<(), ConfigError> {
-        let total: f64 = parts.iter().map(|p| p.1).sum();
-        if (total - 1.0).abs() > SHARE_TOLERANCE {
-            let names: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
-            return Err(c.err(
-                key,
-                format!("{total:.6}"),
-                format!("the shares of {} must sum to 1", names.join(", ")),
-            ));
-        }
-        Ok(())
-    };
+    let sum_is_one = |key: String, parts: Vec<(String, f64)>| super::split::sum_is_one(c, key, &parts);
     for programme in ["core", "uncoupled", "run_through"] {
         let of: Vec<&RawSpecialty> = specs.iter().filter(|s| s.programme == programme).collect();
         let Some(last) = of.last() else { continue };
@@ -480,43 +425,6 @@ fn split_grades(c: &Compiler<'_>, split: &Split<'_>, grades: &[RawGrade]) -> Res
     Ok(out)
 }
 
-/// `hazard_multipliers` of each specialty onto its grades.
-fn apply_hazard_multipliers(
-    c: &Compiler<'_>,
-    split: &Split<'_>,
-    specs: &[RawSpecialty],
-    out: &mut RawConfig,
-) -> Result<(), ConfigError> {
-    for s in specs {
-        let own: Vec<String> = split.templates.keys().filter_map(|t| split.copy_for(t, s)).collect();
-        for (hname, &m) in s.hazard_multipliers.iter().flatten() {
-            let key = format!("specialty.{}.hazard_multipliers.{hname}", s.name);
-            if !m.is_finite() || !(0.0..=super::hazards::MAX_MULTIPLIER).contains(&m) {
-                return Err(c.err(key, fmt_num(m), "a multiplier must lie in [0, 1000]"));
-            }
-            let Some(h) = out.hazard.iter_mut().find(|h| &h.name == hname) else {
-                return Err(c.err(key, format!("\"{hname}\""), "unknown hazard"));
-            };
-            let Some(list) = &h.grades else {
-                return Err(c.err(key, format!("\"{hname}\""), "the hazard must list its grades"));
-            };
-            let hit: Vec<String> = own.iter().filter(|g| list.contains(g)).cloned().collect();
-            if hit.is_empty() {
-                return Err(c.err(
-                    key,
-                    format!("\"{hname}\""),
-                    "the hazard applies in none of this specialty's grades",
-                ));
-            }
-            let by_grade = h.multiplier_by_grade.get_or_insert_with(BTreeMap::new);
-            for g in hit {
-                *by_grade.entry(g).or_insert(1.0) *= m;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Each initial stock of a template split by the specialties' shares.
 fn split_stocks(split: &Split<'_>, stocks: &[RawStock]) -> Vec<RawStock> {
     let mut out = Vec::new();
@@ -551,14 +459,8 @@ fn split_schemes(
     for r in schemes {
         let key = |f: &str| format!("recruitment.{}.{f}", r.name);
         let Some((role, specs)) = split.templates.get(&r.into_grade) else {
-            let mut copy = r.clone();
-            copy.from_grades = split.expand_list(&r.from_grades);
-            copy.apply_prob_by_grade = r.apply_prob_by_grade.as_ref().map(|m| {
-                m.iter()
-                    .flat_map(|(n, v)| split.copies(n).into_iter().map(move |x| (x, *v)))
-                    .collect()
-            });
-            out.push(copy);
+            let copies = |n: &str| split.templates.get(n).map(|_| split.copies(n));
+            out.push(super::split::expand_scheme_lists(&copies, r));
             continue;
         };
         if !role.is_training() {
