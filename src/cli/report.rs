@@ -1315,6 +1315,14 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
     for s in rules.schemes.iter().filter(|s| s.family.is_some()) {
         names.push(format!("rate.fill.{}", s.name));
     }
+    // Nursing fields, and the grades of the routes into them from other
+    // groups (nursing associates).
+    for f in &rules.nursing_fields {
+        names.push(format!("fte.nurse_{f}"));
+    }
+    for g in routes_into_nursing(rules) {
+        names.push(format!("fte.{}", rules.grades[g as usize].name));
+    }
     names
         .into_iter()
         .filter_map(|n| SeriesId::parse(rules, &n).ok())
@@ -1323,6 +1331,84 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
             id,
         })
         .collect()
+}
+
+/// The base year of the nursing-field KPIs (the NHS People Plan's
+/// learning disability and mental health growth against 2021/22): the
+/// September 2021 census, or the run's first month if later.
+const FIELD_BASE: (i32, u32) = (2021, 9);
+
+/// The employed and training grades of every group with a grade that
+/// completes into a nursing field's registered grade while not being a
+/// nurse itself (nursing associates and their degree apprenticeship).
+fn routes_into_nursing(rules: &Rules) -> Vec<u8> {
+    let field_grade = |g: u8| {
+        rules
+            .nursing_fields
+            .iter()
+            .any(|f| rules.grades[g as usize].name.ends_with(&format!("_{f}")))
+    };
+    let groups: BTreeSet<u8> = (0..rules.grades.len() as u8)
+        .filter(|&g| {
+            let gr = &rules.grades[g as usize];
+            !field_grade(g)
+                && gr
+                    .next
+                    .is_some_and(|n| field_grade(n) && rules.grades[n as usize].group != gr.group)
+        })
+        .map(|g| rules.grades[g as usize].group)
+        .collect();
+    (0..rules.grades.len() as u8)
+        .filter(|&g| {
+            let gr = &rules.grades[g as usize];
+            groups.contains(&gr.group) && gr.kind != GradeKind::Student
+        })
+        .collect()
+}
+
+/// With ICSs: nurse and doctor FTE of each ICS at the first and last month,
+/// as an HTML table (rows by NHS England region).
+fn ics_table(rules: &Rules, h: &History) -> String {
+    if rules.region_groups.is_empty() || h.records.is_empty() {
+        return String::new();
+    }
+    let last = h.records.len() - 1;
+    let value = |name: &str, m: usize| {
+        SeriesId::parse(rules, name)
+            .ok()
+            .and_then(|id| id.value(rules, &h.records, m, Grain::Month))
+            .unwrap_or(f64::NAN)
+    };
+    let end = rules.start.plus(h.records[last].month);
+    let mut t = format!(
+        "<h2>Integrated care systems</h2>\n<p>FTE in post by ICS (<code>[[ics]]</code>; series <code>fte.nurse@&lt;ics&gt;</code>), {} and {end}. Training posts are recruited by NHS England region; recruits keep their ICS.</p>\n<table><tr><th>region</th><th>ICS</th><th>nurse FTE {}</th><th>nurse FTE {end}</th><th>change</th><th>doctor FTE {}</th><th>doctor FTE {end}</th><th>change</th></tr>\n",
+        rules.start, rules.start, rules.start
+    );
+    for (r, ics) in rules.regions.iter().enumerate() {
+        let region = &rules.region_groups[rules.region_group_of[r] as usize];
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td class=\"text\">{}</td>",
+            html_escape(region),
+            html_escape(ics)
+        );
+        for g in ["nurse", "doctor"] {
+            let (a, b) = (
+                value(&format!("fte.{g}@{ics}"), 0),
+                value(&format!("fte.{g}@{ics}"), last),
+            );
+            let _ = write!(
+                t,
+                "<td>{}</td><td>{}</td><td>{:+.1}%</td>",
+                thousands(a, 0),
+                thousands(b, 0),
+                100.0 * (b / a - 1.0)
+            );
+        }
+        t.push_str("</tr>\n");
+    }
+    t.push_str("</table>\n");
+    t
 }
 
 fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
@@ -1647,6 +1733,91 @@ pub fn run_report_files(
         }
     }
 
+    // Nursing fields: FTE by field, learning disability and mental health
+    // against their base year, and the routes into nursing.
+    let mut field_plots = Vec::new();
+    if !rules.nursing_fields.is_empty() {
+        let base_month = (0..h.records.len())
+            .find(|&m| {
+                let d = rules.start.plus(h.records[m].month);
+                (d.year, d.month) >= FIELD_BASE
+            })
+            .unwrap_or(0);
+        let base = rules.start.plus(h.records[base_month].month);
+        let pts = |v: &[(u32, f64)], scale: f64| -> Vec<(f64, f64, f64, f64)> {
+            v.iter()
+                .map(|&(m, x)| (year_of(rules.start.plus(m)), f64::NAN, x * scale, f64::NAN))
+                .collect()
+        };
+        let by_field: Vec<Line> = rules
+            .nursing_fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                get(&format!("fte.nurse_{f}")).map(|v| Line {
+                    name: f.replace('_', " "),
+                    color: i,
+                    pts: pts(v, 1.0),
+                })
+            })
+            .collect();
+        let indexed: Vec<Line> = rules
+            .nursing_fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let v = get(&format!("fte.nurse_{f}"))?;
+                let at_base = v.iter().find(|p| p.0 == h.records[base_month].month)?.1;
+                (at_base > 0.0).then(|| Line {
+                    name: f.replace('_', " "),
+                    color: i,
+                    pts: pts(v, 100.0 / at_base),
+                })
+            })
+            .collect();
+        let routes: Vec<Line> = routes_into_nursing(rules)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &g)| {
+                let name = &rules.grades[g as usize].name;
+                get(&format!("fte.{name}")).map(|v| Line {
+                    name: name.replace('_', " "),
+                    color: i,
+                    pts: pts(v, 1.0),
+                })
+            })
+            .collect();
+        let base_title = format!("nurse FTE by field, {base} = 100");
+        for (file, title, lines, what) in [
+            (
+                "nurses_by_field",
+                "registered nurse FTE by field".to_string(),
+                by_field,
+                (Unit::Count, false, "FTE"),
+            ),
+            (
+                "nurses_by_field_vs_base",
+                base_title,
+                indexed,
+                (Unit::Count, false, "index"),
+            ),
+            (
+                "routes_into_nursing",
+                "nursing associates and apprentices: FTE".to_string(),
+                routes,
+                (Unit::Count, false, "FTE"),
+            ),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            files.extend(both(file, &|r| time_chart(r, &title, what, &lines, &[]), &|r| {
+                time_chart(r, &title, what, &lines, &[])
+            })?);
+            field_plots.push((file.to_string(), title));
+        }
+    }
+
     // report.html
     let mut s = String::new();
     let _ = write!(
@@ -1742,6 +1913,20 @@ pub fn run_report_files(
             );
         }
     }
+    if !field_plots.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2>Nursing fields and nursing associates</h2>\n<p>Registered nurses by field (<code>[[nursing_field]]</code>; series <code>fte.nurse_&lt;field&gt;</code>), each field against its base year (the NHS People Plan measures learning disability and mental health nursing growth against 2021/22), and the routes into nursing from other staff groups.</p>"
+        );
+        for (file, title) in &field_plots {
+            let _ = writeln!(
+                s,
+                "<figure><img src=\"plots/{file}.svg\" alt=\"{}\" width=\"960\" height=\"540\"><figcaption><a href=\"plots/{file}.png\">PNG</a></figcaption></figure>",
+                html_escape(title)
+            );
+        }
+    }
+    s.push_str(&ics_table(rules, h));
     s.push_str("<h2>Tables</h2>\n<p>Dates are the last day of the month.</p>\n<ul>\n<li><a href=\"monthly.parquet\">monthly.parquet</a>: month, date (a date), group, grade, state, region, headcount, fte — the stocks of every month</li>\n<li><a href=\"series.parquet\">series.parquet</a>: month, date (a date), series, measure, scope, region (empty: England), grain (<code>month</code>: the month-end stock; <code>year</code>: the twelve months to the date), value — the series of these plots and more, by month</li>\n");
     let describe = |f: &str| match f {
         "monthly.csv" => "the stocks of every month, as text",
