@@ -56,7 +56,8 @@ pub struct Reported {
 /// of every employed grade; doctors, GP FTE and trainees by region; LTFT and pause
 /// shares of trainees, pause returns, CCTs, unfilled posts, international
 /// joiners; consultants of each specialty by region and its trainees;
-/// nurses, leavers, joiners and intakes of each nursing field;
+/// nurses, leavers, joiners and intakes of each nursing field; nurse,
+/// doctor and GP FTE of each ICS;
 /// posts filled and fill rate of each recruitment scheme; mean
 /// time to CCT, pooled and per CCT-awarding grade; funded
 /// establishment, vacancies and vacancy rate of groups that have one.
@@ -100,6 +101,14 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         names.push((format!("count.starts.{}", fam.name), Grain::Year));
         for &i in &fam.members {
             names.push((format!("count.starts.{}", rules.inflows[i].name), Grain::Year));
+        }
+    }
+    // With ICSs: nurses, doctors and GPs of each ICS.
+    if !rules.region_groups.is_empty() {
+        for ics in &rules.regions {
+            for g in ["nurse", "doctor", "gp"] {
+                names.push((format!("fte.{g}@{ics}"), Grain::Year));
+            }
         }
     }
     for r in rules.reporting_regions() {

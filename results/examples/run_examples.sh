@@ -24,4 +24,8 @@ t training_places configs/scenarios/training_places.toml configs/scenarios/reten
 P1="--params calibration/england/best.toml --scale 1 --quiet"
 t specialty_redistribution configs/scenarios/specialty_redistribution.toml --replicates 5 --branch-at 2022-08 --until 2032-09 $P1
 t more_generalists configs/scenarios/more_generalists.toml --replicates 5 --branch-at 2025-08 --until 2040-09 $P1
+# Nursing fields and nursing associates at full scale too: learning
+# disability nurses are ~3,500 FTE.
+t ld_mh_growth configs/scenarios/ld_mh_growth.toml configs/scenarios/ld_mh_growth_half.toml --replicates 5 --branch-at 2024-08 --until 2040-09 $P1
+t na_conversion configs/scenarios/na_conversion_low.toml configs/scenarios/na_conversion_high.toml --replicates 5 --branch-at 2024-08 --until 2040-09 $P1
 t workforce_2060 configs/scenarios/retention.toml --posterior calibration/england/posterior.csv --draws 4 --replicates 3 --until 2060-09 --scale 10 --quiet
