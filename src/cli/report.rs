@@ -719,6 +719,8 @@ struct Touched {
     /// Specialties a lever names (`specialty.<name>.*`, or a scheme family
     /// split by specialty: all of its specialties).
     specialties: BTreeSet<String>,
+    /// Nursing fields a lever names (`nursing_field.<name>.*`).
+    fields: BTreeSet<String>,
 }
 
 fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
@@ -771,6 +773,13 @@ fn touched(rules: &Rules, scenarios: &[Scenario]) -> Touched {
                     t.groups.insert(g);
                 }
                 t.measures.extend(["count.acceptances", "rate.fill"]);
+            }
+            "nursing_field" if rules.nursing_fields.iter().any(|f| f == name) => {
+                t.fields.insert(name.to_string());
+                if let Some(g) = rules.group_index("nurse") {
+                    t.groups.insert(g);
+                }
+                t.measures.insert("count.starts");
             }
             "recruitment" if rules.scheme_families.iter().any(|f| f.name == name) => {
                 let fam = rules.scheme_families.iter().find(|f| f.name == name);
@@ -869,6 +878,14 @@ impl Touched {
             .is_some_and(|sp| self.specialties.contains(sp));
         if specialty && stock {
             return region.is_none() || self.regional;
+        }
+        // A named nursing field's nurses and intake.
+        let field = scope
+            .strip_prefix("nurse_")
+            .or_else(|| scope.strip_prefix("nursing_intake_"))
+            .is_some_and(|f| self.fields.contains(f));
+        if field && region.is_none() && (stock || measure == "count.starts") {
+            return true;
         }
         if region.is_some() {
             return self.regional && stock && in_group;
