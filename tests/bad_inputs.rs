@@ -1418,3 +1418,47 @@ fn a_run_within_its_memory_limit_goes_ahead() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["agents"], 1000);
 }
+
+/// The England baseline's finer grain: a nursing field, an ICS or a
+/// specialty that does not exist, and ICS shares that no longer sum to
+/// their region's, are refused naming the key and value.
+#[test]
+fn unknown_fields_icss_and_specialties_are_refused_by_name() {
+    let src = careersim::load::baseline_source();
+    let cases: &[(&str, &str)] = &[
+        (
+            "nursing_field.nope.arrivals_share=0.1",
+            "key `nursing_field.nope.arrivals_share` = 0.1: no element `nope` in `nursing_field`",
+        ),
+        (
+            "ics.devonn.share=0.1",
+            "key `ics.devonn.share` = 0.1: no element `devonn` in `ics`",
+        ),
+        (
+            "specialty.cardiologyy.trainees_share=0.1",
+            "no element `cardiologyy` in `specialty`",
+        ),
+        (
+            "ics.devon.share=0.3",
+            "key `ics.somerset.share` = 1.082200: the shares of bsw, bnssg, cornwall_and_isles_of_scilly, devon, dorset, gloucestershire, somerset must sum to 1",
+        ),
+        (
+            "nursing_field.adult.students_share=0.5",
+            "key `nursing_field.children.students_share` = 0.811000: the shares of adult, mental_health, learning_disability, children must sum to 1",
+        ),
+        (
+            "ics.devon.region=\"wales\"",
+            "key `ics.devon.region` = \"wales\": unknown region",
+        ),
+    ];
+    let failures: Vec<Option<String>> = cases
+        .iter()
+        .map(|(kv, fragment)| {
+            check(&format!("--set {kv}"), fragment, || {
+                load_rules(&src, &[kv.to_string()]).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let n = failures.len();
+    report(failures, n, n);
+}
