@@ -89,6 +89,17 @@ pub const FLAG_FEMALE: u8 = 1;
 pub const FLAG_PATHWAY_KNOWN: u8 = 2;
 /// Flag bit: the clinician is a returner from the leaver pool (not from pause).
 pub const FLAG_FROM_LEAVER: u8 = 4;
+/// Flag bits 3-4: the NHS Pension Scheme section, by index in
+/// `[[pensions.section]]` (`mechanisms::pension`).
+pub const FLAG_SECTION_SHIFT: u8 = 3;
+/// Mask of the section bits.
+pub const FLAG_SECTION_MASK: u8 = 0b11 << FLAG_SECTION_SHIFT;
+/// Flag bit: Special Class (or Mental Health Officer) status.
+pub const FLAG_SPECIAL_CLASS: u8 = 32;
+/// Flag bit: cut sessions under a pension-tax period (restored after it).
+pub const FLAG_TAX_CUT: u8 = 64;
+/// Flag bit: retired and returned (retire-and-return happens once).
+pub const FLAG_RETIRED_RETURNED: u8 = 128;
 
 /// The hot per-clinician data, 20 bytes. Grade implies the staff group.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,6 +90,195 @@ pub struct RawConfig {
     /// indices of its ICSs among `region` (never read from a file).
     #[serde(skip)]
     pub region_groups: Vec<(String, Vec<usize>)>,
+    /// `[cost]`: prices of training, pay, recruitment and programmes, for
+    /// the `cost.*` series (`mechanisms::cost`).
+    #[serde(default)]
+    pub cost: Option<RawCost>,
+    /// `[pensions]`: NHS Pension Scheme sections, Special Class, early
+    /// retirement, retire-and-return and the pension-tax periods
+    /// (`mechanisms::pension`).
+    #[serde(default)]
+    pub pensions: Option<RawPensions>,
+}
+
+/// `[cost]`: what the workforce costs, in pounds at `price_base_year`
+/// prices. Every price is a sparse yearly series (`{ 2015 = 26000, 2019 =
+/// 27000 }`: each value holds from its year until the next), so pay awards
+/// and tariff changes are dated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    /// The year whose pounds every cost is reported in (a financial year
+    /// by its start: 2019 = 2019/20).
+    pub price_base_year: Option<i32>,
+    /// Yearly discount rate of cost-effectiveness (HM Treasury Green Book:
+    /// 3.5%).
+    #[serde(default = "green_book_rate")]
+    pub discount_rate: f64,
+    /// A price index by year (e.g. the GDP deflator): when given, prices
+    /// are nominal pounds of their year, converted to the base year's by
+    /// `deflator[base] / deflator[year]`; without it, prices are already in
+    /// base-year pounds.
+    #[serde(default)]
+    pub deflator: Option<YearSeries>,
+    /// Employer on-costs (pension contributions, National Insurance,
+    /// apprenticeship levy) as a share of pay.
+    #[serde(default)]
+    pub on_cost_share: Option<YearSeries>,
+    /// `[[cost.pay]]`: pay per FTE-year of grades in post.
+    #[serde(default)]
+    pub pay: Vec<RawCostItem>,
+    /// `[[cost.training]]`: education costs other than the learner's salary
+    /// (tuition or placement tariff, bursary, placement fee).
+    #[serde(default)]
+    pub training: Vec<RawCostItem>,
+    /// `[[cost.programme]]`: a policy's running cost (a retention payment).
+    #[serde(default)]
+    pub programme: Vec<RawCostItem>,
+    /// `[[cost.recruitment]]`: a price per start of inflows (international
+    /// recruits) and per placement of recruitment schemes (Return to
+    /// Practice).
+    #[serde(default)]
+    pub recruitment: Vec<RawRecruitmentCost>,
+}
+
+fn green_book_rate() -> f64 {
+    0.035
+}
+
+/// One priced item of `[[cost.pay]]`, `[[cost.training]]` or
+/// `[[cost.programme]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCostItem {
+    /// Name (scenarios address it: `cost.pay.<name>.per_fte_year.2024`).
+    pub name: String,
+    /// Grades priced (a template grade names its specialty or field copies).
+    pub grades: Vec<String>,
+    /// Pounds per FTE-year in post.
+    #[serde(default)]
+    pub per_fte_year: Option<YearSeries>,
+    /// Pounds per head-year: students on the course; trainees and employed
+    /// staff in post.
+    #[serde(default)]
+    pub per_head_year: Option<YearSeries>,
+    /// Source or ASSUMPTION.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// One item of `[[cost.recruitment]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecruitmentCost {
+    /// Name.
+    pub name: String,
+    /// Inflows (or inflow families) priced per start.
+    #[serde(default)]
+    pub inflows: Vec<String>,
+    /// Recruitment schemes (or families) priced per placement.
+    #[serde(default)]
+    pub schemes: Vec<String>,
+    /// Pounds per start or placement.
+    pub per_start: YearSeries,
+    /// Source or ASSUMPTION.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `[pensions]`: the NHS Pension Scheme's sections and the rules of
+/// retirement that follow them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPensions {
+    /// Age at which the initial population joined the scheme (years), to
+    /// date their entry and so their section.
+    pub joined_at_age_years: f64,
+    /// State Pension Age by year of birth (a step series: each age holds
+    /// for cohorts born from its year until the next).
+    pub state_pension_age_by_birth_year: YearSeries,
+    /// `[[pensions.section]]`, in order of opening.
+    pub section: Vec<RawPensionSection>,
+    /// Special Class status (1995 section): groups whose members who
+    /// joined before `special_class_joined_before` hold it with probability
+    /// `special_class_share`, retiring from `special_class_pension_age_years`.
+    #[serde(default)]
+    pub special_class_groups: Vec<String>,
+    /// Share of eligible members who hold Special Class (or MHO) status.
+    #[serde(default)]
+    pub special_class_share: f64,
+    /// Entry before this month gives Special Class (`YYYY-MM`).
+    #[serde(default)]
+    pub special_class_joined_before: Option<String>,
+    /// Special Class pension age.
+    #[serde(default)]
+    pub special_class_pension_age_years: Option<f64>,
+    /// Earliest age of voluntary early (reduced) retirement.
+    pub early_retirement_age_years: f64,
+    /// Monthly probability of early retirement by group, between the early
+    /// retirement age and the member's pension age.
+    #[serde(default)]
+    pub early_retirement_monthly_prob: BTreeMap<String, f64>,
+    /// Share of retirees by group who return (retire-and-return) at once.
+    #[serde(default)]
+    pub retire_and_return_share: BTreeMap<String, YearSeries>,
+    /// Share of FTE a returning retiree gives up.
+    #[serde(default)]
+    pub retire_and_return_fte_cut: BTreeMap<String, f64>,
+    /// FTE an affected clinician gives up by cutting sessions while a tax
+    /// period is in force (restored when no period affects them).
+    #[serde(default)]
+    pub tax_fte_cut: f64,
+    /// `[[pensions.tax_period]]`: the annual-allowance taper and its changes.
+    #[serde(default)]
+    pub tax_period: Vec<RawTaxPeriod>,
+}
+
+/// `[[pensions.section]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPensionSection {
+    /// Name (`1995`, `2008`, `2015`).
+    pub name: String,
+    /// Members who joined before this month (`YYYY-MM`) and after the
+    /// previous section closed are in it; the last section has none.
+    #[serde(default)]
+    pub joined_before: Option<String>,
+    /// Normal pension age; omitted: the State Pension Age (at least
+    /// `min_pension_age_years`).
+    #[serde(default)]
+    pub pension_age_years: Option<f64>,
+    /// Lowest pension age when it follows the State Pension Age.
+    #[serde(default)]
+    pub min_pension_age_years: Option<f64>,
+}
+
+/// `[[pensions.tax_period]]`: while in force, a share of the senior
+/// clinicians of `grades` whose pay takes them over the tapered annual
+/// allowance cut sessions and retire earlier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTaxPeriod {
+    /// Name (`taper_2016`).
+    pub name: String,
+    /// First month in force (`YYYY-MM`).
+    pub from: String,
+    /// First month no longer in force (`YYYY-MM`); omitted: to the end.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Grades affected (a template grade names its copies).
+    pub grades: Vec<String>,
+    /// Youngest affected age (years): seniority stands for earnings.
+    pub min_age_years: f64,
+    /// Share of those whose income puts them over the threshold.
+    pub affected_share: f64,
+    /// Monthly probability that an affected clinician cuts sessions.
+    pub cut_monthly_prob: f64,
+    /// Multiplier on the retirement probabilities of affected clinicians.
+    pub retirement_multiplier: f64,
+    /// Source or ASSUMPTION.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// `[[ics]]`: one integrated care system, inside one `[[region]]`.

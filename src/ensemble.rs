@@ -143,6 +143,32 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
             names.push((format!("{m}.{}", g.name), Grain::Year));
         }
     }
+    // Spend and FTE-years, for the cost-effectiveness table; the attrition
+    // cost of each course.
+    if rules.cost.is_some() {
+        for sc in cost_scopes(rules) {
+            for m in COST_MEASURES {
+                names.push((format!("{m}.{sc}"), Grain::Year));
+            }
+        }
+        for g in rules.grades.iter().filter(|g| g.kind == GradeKind::Student) {
+            names.push((format!("cost.attrition.{}", g.name), Grain::Year));
+        }
+        // A course split by nursing field, as a whole (its named scope).
+        for sc in &rules.scopes {
+            let covered: Vec<usize> = (0..rules.grades.len()).filter(|&g| sc.covers[g]).collect();
+            if covered.len() >= 2 && covered.iter().all(|&g| rules.grades[g].kind == GradeKind::Student) {
+                names.push((format!("cost.attrition.{}", sc.name), Grain::Year));
+            }
+        }
+    }
+    if rules.pensions.is_some() {
+        for g in &rules.groups {
+            for m in ["count.retirements", "count.retire_and_return"] {
+                names.push((format!("{m}.{}", g.name), Grain::Year));
+            }
+        }
+    }
     // Pathways differ by years (GP training against specialty training), so
     // a policy's effect on one is diluted in the pooled mean.
     for g in &rules.grades {
@@ -168,6 +194,143 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
         .into_iter()
         .filter_map(|(n, grain)| SeriesId::parse(rules, &n).ok().map(|id| Reported { id, grain }))
         .collect()
+}
+
+/// The measures of the cost-effectiveness table, reported per scope.
+pub const COST_MEASURES: [&str; 6] = [
+    "cost.total",
+    "cost.pay",
+    "cost.training",
+    "cost.recruitment",
+    "cost.programme",
+    "fte_years",
+];
+
+/// The scopes costed: every staff group, then all.
+pub fn cost_scopes(rules: &Rules) -> Vec<String> {
+    rules
+        .groups
+        .iter()
+        .map(|g| g.name.clone())
+        .chain(std::iter::once("all".to_string()))
+        .collect()
+}
+
+/// One row of the cost-effectiveness table: a scenario against the
+/// baseline, for a scope, over the years from the start through `through`.
+#[derive(Clone, Debug)]
+pub struct CostEffect {
+    /// Scenario.
+    pub scenario: String,
+    /// Scope (a staff group or `all`).
+    pub scope: String,
+    /// Last month of the last year counted.
+    pub through: YearMonth,
+    /// Paired difference in discounted spend (`cost.total`), pounds.
+    pub delta_cost: Stats,
+    /// Paired difference in discounted spend other than pay (training,
+    /// recruitment, programmes): what the route itself costs.
+    pub delta_non_pay: Stats,
+    /// Paired difference in discounted FTE-years.
+    pub delta_fte_years: Stats,
+    /// Cost per additional FTE-year: mean difference in cost / mean
+    /// difference in FTE-years (NaN when the FTE-years do not differ).
+    pub per_fte_year: f64,
+    /// Its 5%, 50% and 95% quantiles over the paired runs; NaN when some
+    /// pair gains no FTE-years or the pairs disagree in sign (the ratio is
+    /// then unbounded).
+    pub per_fte_year_q: [f64; 3],
+    /// Non-pay spend per additional FTE-year, and its quantiles.
+    pub non_pay_per_fte_year: f64,
+    /// Quantiles of the non-pay ratio (as `per_fte_year_q`).
+    pub non_pay_per_fte_year_q: [f64; 3],
+    /// Pairs of runs.
+    pub pairs: usize,
+}
+
+/// A ratio of paired sums: (ratio of means, quantiles of per-pair ratios
+/// when every pair's denominator has the same non-zero sign).
+fn paired_ratio(num: &[f64], den: &[f64]) -> (f64, [f64; 3]) {
+    let n = num.len().max(1) as f64;
+    let (mn, md) = (num.iter().sum::<f64>() / n, den.iter().sum::<f64>() / n);
+    let point = if md == 0.0 || !md.is_finite() {
+        f64::NAN
+    } else {
+        mn / md
+    };
+    let same_sign = den.iter().all(|&d| d > 0.0) || den.iter().all(|&d| d < 0.0);
+    let q = if same_sign && !den.is_empty() {
+        let r: Vec<f64> = num.iter().zip(den).map(|(a, b)| a / b).collect();
+        [quantile(&r, 0.05), quantile(&r, 0.5), quantile(&r, 0.95)]
+    } else {
+        [f64::NAN; 3]
+    };
+    (point, q)
+}
+
+/// Cost per additional FTE-year of each scenario against the baseline, per
+/// costed scope, cumulated over whole years from the start through each
+/// report year, both discounted at `[cost] discount_rate` from the first
+/// year (the ratio does not depend on the year discounting starts from:
+/// before the first lever the runs are identical). Pairs are the runs of
+/// the same parameter draw and replicate (common random numbers).
+pub fn cost_effectiveness(
+    spec: &EnsembleSpec,
+    rules: &Rules,
+    series: &[Reported],
+    runs: &[RunValues],
+) -> Vec<CostEffect> {
+    let Some(cost) = &rules.cost else { return Vec::new() };
+    let months = report_months(spec.months);
+    let years: Vec<(usize, u32)> = months
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, m)| m % 12 == 0)
+        .collect();
+    let index = |name: &str| series.iter().position(|s| s.id.name == name);
+    let baseline: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == 0).collect();
+    let mut out = Vec::new();
+    for (s, scen) in spec.scenarios.iter().enumerate().skip(1) {
+        let mine: Vec<&RunValues> = runs.iter().filter(|r| r.scenario == s).collect();
+        for sc in cost_scopes(rules) {
+            let ks: Vec<Option<usize>> = COST_MEASURES.iter().map(|m| index(&format!("{m}.{sc}"))).collect();
+            let (Some(total), Some(pay), Some(fte)) = (ks[0], ks[1], ks[5]) else {
+                continue;
+            };
+            // Per pair, the discounted cumulative differences.
+            let mut acc: Vec<[f64; 3]> = vec![[0.0; 3]; mine.len()];
+            for (k, &(mi, m)) in years.iter().enumerate() {
+                let d = crate::mechanisms::cost::discount(cost.discount_rate, k);
+                let at = |run: &RunValues, series: usize| run.values[series * months.len() + mi];
+                for (p, (a, b)) in mine.iter().zip(&baseline).enumerate() {
+                    let dt = at(a, total) - at(b, total);
+                    let dp = at(a, pay) - at(b, pay);
+                    acc[p][0] += d * dt;
+                    acc[p][1] += d * (dt - dp);
+                    acc[p][2] += d * (at(a, fte) - at(b, fte));
+                }
+                let col = |i: usize| -> Vec<f64> { acc.iter().map(|a| a[i]).collect() };
+                let (dc, dn, df) = (col(0), col(1), col(2));
+                let (per, per_q) = paired_ratio(&dc, &df);
+                let (non, non_q) = paired_ratio(&dn, &df);
+                out.push(CostEffect {
+                    scenario: scen.name.clone(),
+                    scope: sc.clone(),
+                    through: rules.start.plus(m),
+                    delta_cost: Stats::of(&dc),
+                    delta_non_pay: Stats::of(&dn),
+                    delta_fte_years: Stats::of(&df),
+                    per_fte_year: per,
+                    per_fte_year_q: per_q,
+                    non_pay_per_fte_year: non,
+                    non_pay_per_fte_year_q: non_q,
+                    pairs: dc.len(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Report months: every twelve months from the start, and the last month.
@@ -399,6 +562,18 @@ mod tests {
         assert_eq!(report_months(30), vec![12, 24, 30]);
         assert_eq!(report_months(24), vec![12, 24]);
         assert_eq!(report_months(5), vec![5]);
+    }
+
+    #[test]
+    fn a_paired_ratio_is_undefined_without_a_difference_and_unbounded_across_zero() {
+        let (p, q) = paired_ratio(&[0.0, 0.0], &[0.0, 0.0]);
+        assert!(p.is_nan() && q.iter().all(|x| x.is_nan()));
+        let (p, q) = paired_ratio(&[10.0, 30.0], &[1.0, 1.0]);
+        assert_eq!(p, 20.0);
+        assert!(q[0] >= 10.0 && q[2] <= 30.0 && q[0] < q[2]);
+        let (p, q) = paired_ratio(&[10.0, 30.0], &[2.0, -1.0]);
+        assert_eq!(p, 40.0);
+        assert!(q.iter().all(|x| x.is_nan()));
     }
 
     #[test]

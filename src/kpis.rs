@@ -9,7 +9,10 @@ use crate::series::SeriesId;
 /// `series`), in a fixed order: LTFT shares, pauses and returns, CCTs,
 /// recruitment rounds and intakes, then per staff group its headcount, FTE,
 /// joiners, leavers, leaver rate and, where it has one, its establishment
-/// and vacancies; then the same five per nursing field.
+/// and vacancies; then the same five per nursing field; with `[pensions]`,
+/// retirements and retire-and-returns per group; with `[cost]`, spend by
+/// category per group and in all, and the attrition cost of every course
+/// and training grade.
 pub fn kpi_series(rules: &Rules) -> Vec<SeriesId> {
     let mut names: Vec<String> = vec!["share.ltft.in_training".into()];
     for (i, g) in rules.groups.iter().enumerate() {
@@ -65,6 +68,31 @@ pub fn kpi_series(rules: &Rules) -> Vec<SeriesId> {
     for f in &rules.nursing_fields {
         for m in ["headcount", "fte", "count.joiners", "count.leavers", "rate.leaver"] {
             names.push(format!("{m}.nurse_{f}"));
+        }
+    }
+    if rules.pensions.is_some() {
+        for g in &rules.groups {
+            for m in ["count.retirements", "count.retire_and_return"] {
+                names.push(format!("{m}.{}", g.name));
+            }
+        }
+    }
+    // Spend by category, per staff group and in all; and what the training
+    // of course and training-grade leavers had cost.
+    if rules.cost.is_some() {
+        for sc in std::iter::once("all").chain(rules.groups.iter().map(|g| g.name.as_str())) {
+            for m in [
+                "cost.training",
+                "cost.pay",
+                "cost.recruitment",
+                "cost.programme",
+                "cost.total",
+            ] {
+                names.push(format!("{m}.{sc}"));
+            }
+        }
+        for g in rules.grades.iter().filter(|g| g.kind != GradeKind::Employed) {
+            names.push(format!("cost.attrition.{}", g.name));
         }
     }
     names

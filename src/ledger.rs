@@ -99,6 +99,10 @@ pub struct Tally {
     pub freed: Vec<crate::step::Slot>,
     /// Stock cells of inert leavers retired from the world this month.
     pub removed_leavers: Vec<usize>,
+    /// Course and training-grade leavers: (grade, progress tenths in it).
+    pub course_exits: Vec<(u8, u16)>,
+    /// Retirements in service: (stock cell, returned at once).
+    pub retirements: Vec<(u32, bool)>,
 }
 
 impl Tally {
@@ -129,8 +133,22 @@ impl Tally {
         }
         if from != to {
             self.flows.push(flow_key(from, to));
+            if is_course_exit(rules, before, after) {
+                self.course_exits.push((before.grade, before.progress_tenths));
+            }
         }
     }
+}
+
+/// Whether a change leaves a course or training grade unfinished: out of
+/// the model or into the leaver pool, from the grade itself (a completer
+/// who does not take up the next grade has moved on to it).
+#[inline]
+pub fn is_course_exit(rules: &Rules, before: &Clinician, after: &Clinician) -> bool {
+    matches!(after.state, State::Gone | State::Leaver)
+        && !matches!(before.state, State::Leaver | State::Gone | State::OverseasRecruit)
+        && (after.grade == before.grade || after.state == State::Gone)
+        && rules.grades[before.grade as usize].kind != crate::rules::GradeKind::Employed
 }
 
 /// Counters that are not stocks or flows.
@@ -165,6 +183,15 @@ pub struct Counters {
     /// region), `group * regions + region`; 0 where a group has none
     /// (`mechanisms::establishment`).
     pub establishment_fte: Vec<f64>,
+    /// Per course or training grade: leavers before completing it and their
+    /// summed progress in it (tenths of a WTE-month).
+    pub course_exits: BTreeMap<u8, (u32, u64)>,
+    /// Per stock cell (before retiring): retirements in service, and those
+    /// who returned at once (retire-and-return; `mechanisms::pension`).
+    pub retirements: BTreeMap<u32, (u32, u32)>,
+    /// The month's spend, `category * grades + grade`, in whole pence of the
+    /// simulated population (`mechanisms::cost`; empty without `[cost]`).
+    pub cost: Vec<i64>,
 }
 
 /// One month's closed accounts.

@@ -100,6 +100,10 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
         State::Ltft => crate::mechanisms::fte_around(s.fte_mean, seed, id, 0).clamp(1, 9),
         _ => crate::mechanisms::fte_around(s.fte_mean, seed, id, 0),
     };
+    if let Some(p) = &rules.pensions {
+        let entry = crate::mechanisms::pension::initial_entry(p, c.age_months);
+        crate::mechanisms::pension::assign(rules, &mut c, seed, entry);
+    }
     c
 }
 

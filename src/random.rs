@@ -41,6 +41,15 @@ pub enum Purpose {
     /// Which scheme of a family (e.g. which ST3 specialty) an applicant
     /// to the family applies to.
     FamilyChoice = 12,
+    /// Pension attributes at entry (Special Class status).
+    Pension = 13,
+    /// Whether a retiree returns at once (retire-and-return).
+    RetireReturn = 14,
+    /// A clinician's fixed rank in earnings, for the pension-tax periods
+    /// (drawn at month 0).
+    TaxRank = 15,
+    /// Whether an affected clinician cuts sessions this month.
+    TaxCut = 16,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.

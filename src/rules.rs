@@ -25,7 +25,8 @@ use crate::error::ConfigError;
 use crate::ledger;
 use crate::limits::{MAX_POPULATION, MAX_POPULATION_SCALE, fmt_num, peak_population};
 use crate::mechanisms::{
-    hazards, ics, inflow, ltft, nursing_field, pause, progression, recruitment, retirement, returners, specialty,
+    cost, hazards, ics, inflow, ltft, nursing_field, pause, pension, progression, recruitment, retirement, returners,
+    specialty,
 };
 use crate::population;
 
@@ -304,6 +305,10 @@ pub struct Rules {
     pub hazard_first_year: i32,
     /// Index into `hazard_years` of the tables in force.
     pub hazard_year: usize,
+    /// `[cost]`: prices, if configured.
+    pub cost: Option<crate::mechanisms::cost::CostRules>,
+    /// `[pensions]`: scheme sections and retirement rules, if configured.
+    pub pensions: Option<crate::mechanisms::pension::PensionRules>,
 }
 
 /// One calendar year's hazard tables and the hot-loop rows built on them.
@@ -481,6 +486,7 @@ impl Compiler<'_> {
         };
         let groups = retirement::compile(self, &raw.group, start.year)?;
         let grades = progression::compile(self, &raw.grade, &groups)?;
+        let pensions = pension::compile(self, raw.pensions.as_ref(), &groups, &grades, start)?;
         let (n_bands, band_of_age) = hazards::compile_age_bands(self, &raw.model.age_bands_years)?;
         ltft::compile(self, &raw.ltft)?;
         let hazards = hazards::compile(
@@ -508,12 +514,27 @@ impl Compiler<'_> {
         let state_fte = ledger::compile_state_fte(self, &raw.state_fte)?;
         let initial = population::compile(self, &raw.initial, &raw.stock, &raw.ltft, &grades, &groups)?;
         let scopes = crate::series::compile_scopes(self, &raw.scope, &grades, &groups)?;
+        let cost = cost::compile(
+            self,
+            raw.cost.as_ref(),
+            &grades,
+            &inflows,
+            &inflow_families,
+            &schemes,
+            &scheme_families,
+        )?;
 
         let hazard_years: Vec<HazardYear> = hazards
             .years
             .into_iter()
             .map(|y| HazardYear {
-                rows: step_rows(&grades, &groups, &y.cells, &y.outcomes, n_bands),
+                rows: {
+                    let mut rows = step_rows(&grades, &groups, &y.cells, &y.outcomes, n_bands);
+                    if let Some(p) = &pensions {
+                        pension::adjust_rows(p, &grades, &mut rows);
+                    }
+                    rows
+                },
                 cells: y.cells,
                 outcomes: y.outcomes,
             })
@@ -554,6 +575,8 @@ impl Compiler<'_> {
             state_fte,
             initial,
             scopes,
+            cost,
+            pensions,
         };
         self.check_population(&rules)?;
         Ok(rules)

@@ -452,6 +452,16 @@ fn merge_tallies(
         ledger.counters.agent_months += t.agent_months;
         ledger.counters.ccts += t.ccts;
         durations.append(&mut t.durations);
+        for &(g, tenths) in &t.course_exits {
+            let e = ledger.counters.course_exits.entry(g).or_default();
+            e.0 += 1;
+            e.1 += tenths as u64;
+        }
+        for &(cell, returned) in &t.retirements {
+            let e = ledger.counters.retirements.entry(cell).or_default();
+            e.0 += 1;
+            e.1 += returned as u32;
+        }
         pending.0.append(&mut t.pause_requests);
         free.0.append(&mut t.freed);
         if !t.removed_leavers.is_empty() {
@@ -564,6 +574,9 @@ fn close_month(clock: Res<Clock>, rules: Res<RunRules>, mut ledger: ResMut<Month
     if let Some(last) = history.records.last() {
         ledger.counters.establishment_fte =
             establishment::grow(rules, &last.counters.establishment_fte, rules.start.plus(clock.month));
+    }
+    if let Some(cost) = &rules.cost {
+        ledger.counters.cost = crate::mechanisms::cost::month_cost(rules, cost, &ledger, rules.start.plus(clock.month));
     }
     let record = ledger.close(clock.month);
     history.records.push(record);

@@ -11,6 +11,7 @@
 
 use crate::clinician::State;
 use crate::ledger::{MonthRecord, flow_cells};
+use crate::mechanisms::cost::{CATEGORIES, Category};
 use crate::mechanisms::establishment;
 use crate::mechanisms::leaving::{is_employed, is_leaving};
 use crate::mechanisms::recruitment::Family;
@@ -190,7 +191,9 @@ pub enum Measure {
     /// `rate.leaver.<scope>`: exits from active service over the period /
     /// mean employed headcount at the starts of its months.
     RateLeaver(Scope),
-    /// `count.leavers.<scope>`: exits from active service over the period.
+    /// `count.leavers.<scope>`: exits from active service over the period,
+    /// and retirees who returned at once (as NHS Digital counts them: a
+    /// leaver and a joiner; `rate.leaver` and `count.joiners` count them too).
     CountLeavers(Scope),
     /// `count.joiners.<scope>`: entries into employment from outside,
     /// from study, from the leaver pool or from overseas recruitment.
@@ -249,6 +252,18 @@ pub enum Measure {
     CountPauseApproved,
     /// `count.pause_refused.all`: pause requests refused for want of capacity.
     CountPauseRefused,
+    /// `cost.<category>.<scope>`: pounds spent over the period (at the
+    /// price base year's prices; `mechanisms::cost`), `None`: `total`.
+    Cost(Option<Category>, Scope),
+    /// `fte_years.<scope>`: FTE in post summed over the period's months
+    /// / 12 (a year's mean FTE; the denominator of cost per FTE-year).
+    FteYears(Scope),
+    /// `count.retirements.<scope>`: retirements (pension, early, forced),
+    /// including those who returned at once.
+    CountRetirements(Scope),
+    /// `count.retire_and_return.<scope>`: retirees who returned at once, at
+    /// lower FTE (`mechanisms::pension`).
+    CountRetireAndReturn(Scope),
 }
 
 /// The time grain of a value.
@@ -301,6 +316,15 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("rate.starts_vs_plan", "inflow"),
     ("count.pause_approved", "all"),
     ("count.pause_refused", "all"),
+    ("cost.training", "scope"),
+    ("cost.pay", "scope"),
+    ("cost.recruitment", "scope"),
+    ("cost.programme", "scope"),
+    ("cost.total", "scope"),
+    ("cost.attrition", "scope (a course or training grade)"),
+    ("fte_years", "scope"),
+    ("count.retirements", "scope"),
+    ("count.retire_and_return", "scope"),
 ];
 
 /// Splits a series name into its measure (the longest measure of
@@ -450,6 +474,16 @@ impl SeriesId {
             "rate.starts_vs_plan" => Measure::RateStartsVsPlan(inflow()?),
             "count.pause_approved" if arg == "all" => Measure::CountPauseApproved,
             "count.pause_refused" if arg == "all" => Measure::CountPauseRefused,
+            "fte_years" => Measure::FteYears(scope()?),
+            "count.retirements" => Measure::CountRetirements(scope()?),
+            "count.retire_and_return" => Measure::CountRetireAndReturn(scope()?),
+            f if f.starts_with("cost.") => {
+                if rules.cost.is_none() {
+                    return Err(format!("`{family}` needs a [cost] section in the config"));
+                }
+                let cat = Category::parse(&f[5..]).ok_or_else(|| format!("unknown cost category `{f}`"))?;
+                Measure::Cost(cat, scope()?)
+            }
             _ => return Err(format!("`{family}` takes the scope `all` only")),
         };
         let regional = !matches!(
@@ -464,6 +498,9 @@ impl SeriesId {
                 | Measure::RateStartsVsPlan(_)
                 | Measure::CountPauseApproved
                 | Measure::CountPauseRefused
+                | Measure::Cost(..)
+                | Measure::CountRetirements(_)
+                | Measure::CountRetireAndReturn(_)
         );
         if region.is_some() && !regional {
             return Err(format!("`{family}` is national only: no @region"));
@@ -488,7 +525,7 @@ impl SeriesId {
         }
         let fte_like = matches!(
             self.measure,
-            Measure::Fte(_) | Measure::EstablishmentFte(_) | Measure::Vacancies(_)
+            Measure::Fte(_) | Measure::EstablishmentFte(_) | Measure::Vacancies(_) | Measure::FteYears(_)
         );
         if fte_like {
             format!("{:.1}", v)
@@ -591,7 +628,7 @@ impl SeriesId {
             Measure::RateLeaver(sc) => {
                 let leavers = flow_sum(rules, &records[window.clone()], self.region, |f, t| {
                     leaves(rules, sc, f, t)
-                });
+                }) + retirements(rules, &records[window.clone()], (sc, self.region), true);
                 let n = window.clone().count() as f64;
                 let mean = window
                     .map(|m| stock_sum(rules, &records[m - 1], (sc, self.region), is_employed) as f64)
@@ -603,7 +640,10 @@ impl SeriesId {
                 leavers as f64 / mean
             }
             Measure::CountLeavers(sc) => {
-                flow_sum(rules, &records[window], self.region, |f, t| leaves(rules, sc, f, t)) as f64 * scale
+                (flow_sum(rules, &records[window.clone()], self.region, |f, t| {
+                    leaves(rules, sc, f, t)
+                }) + retirements(rules, &records[window], (sc, self.region), true)) as f64
+                    * scale
             }
             Measure::CountJoiners(sc) => {
                 let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| match (f, t) {
@@ -613,7 +653,9 @@ impl SeriesId {
                     },
                     _ => false,
                 };
-                flow_sum(rules, &records[window], self.region, joins) as f64 * scale
+                (flow_sum(rules, &records[window.clone()], self.region, joins)
+                    + retirements(rules, &records[window], (sc, self.region), true)) as f64
+                    * scale
             }
             Measure::CountIntlJoiners(sc) => {
                 let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
@@ -730,6 +772,39 @@ impl SeriesId {
                 }
                 ratio(months, n)?
             }
+            Measure::Cost(cat, sc) => {
+                let n = rules.grades.len();
+                let cats: &[usize] = match cat {
+                    Some(c) => &[c as usize][..],
+                    None => &[0, 1, 2, 3][..],
+                };
+                let mut pence = 0i64;
+                for r in &records[window] {
+                    if r.counters.cost.len() != CATEGORIES * n {
+                        continue; // month 0: nothing spent yet
+                    }
+                    for &c in cats {
+                        for g in 0..n {
+                            if sc.covers(rules, g as u8) {
+                                pence += r.counters.cost[c * n + g];
+                            }
+                        }
+                    }
+                }
+                pence as f64 / 100.0 * scale
+            }
+            Measure::FteYears(sc) => {
+                records[window]
+                    .iter()
+                    .map(|r| fte_in_post(rules, r, (sc, self.region)))
+                    .sum::<f64>()
+                    / 12.0
+                    * scale
+            }
+            Measure::CountRetirements(sc) | Measure::CountRetireAndReturn(sc) => {
+                let returned = matches!(self.measure, Measure::CountRetireAndReturn(_));
+                retirements(rules, &records[window], (sc, self.region), returned) as f64 * scale
+            }
         };
         Some(v)
     }
@@ -838,6 +913,21 @@ fn flow_sum(
             }
             if keep(part(f), part(t)) {
                 n += k as u64;
+            }
+        }
+    }
+    n
+}
+
+/// Retirements in service (or those who returned at once) of a scope and
+/// area over some months.
+fn retirements(rules: &Rules, records: &[MonthRecord], (sc, region): (Scope, Option<Area>), returned: bool) -> u64 {
+    let mut n = 0u64;
+    for r in records {
+        for (&cell, &(k, back)) in &r.counters.retirements {
+            let (g, _, reg) = rules.cell_parts(cell as usize);
+            if sc.covers(rules, g) && region.is_none_or(|a| a.covers(rules, reg)) {
+                n += if returned { back } else { k } as u64;
             }
         }
     }

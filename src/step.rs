@@ -4,7 +4,7 @@
 
 use crate::clinician::{Clinician, State};
 use crate::ledger::Tally;
-use crate::mechanisms::{Ctx, enter, hazards, pause, progression, retirement};
+use crate::mechanisms::{Ctx, enter, hazards, pause, pension, progression, retirement};
 use crate::random::{Purpose, draw_keyed, draw_u32};
 use crate::rules::{PROGRESS_AT_FTE, Rules};
 
@@ -68,9 +68,21 @@ fn age_one_month(c: &mut Clinician) {
 #[inline(never)]
 fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot: Slot, ctx: Ctx, tally: &mut Tally) {
     let before = *c;
-    // 2. Retirement.
-    if let Some(to) = retirement::retires(rules, c, ctx) {
-        if to != c.state {
+    // 2. Retirement (or retire-and-return, then still in post).
+    if let Some((to, forced)) = retirement::retires(rules, c, ctx) {
+        let back = rules
+            .pensions
+            .as_ref()
+            .is_some_and(|p| pension::returns(p, rules, c, ctx, forced));
+        if crate::mechanisms::leaving::is_employed(c.state) {
+            let cell = rules.stock_cell(c.grade, c.state, c.region) as u32;
+            tally.retirements.push((cell, back));
+        }
+        if back {
+            if let Some(p) = &rules.pensions {
+                pension::come_back(p, rules, c);
+            }
+        } else if to != c.state {
             enter(rules, c, to, c.grade, crate::rules::FTE_UNCHANGED, ctx, tally);
         }
     } else if let Some(o) = hazards::draw(rules, c, ctx) {
@@ -93,6 +105,12 @@ fn step_general(rules: &Rules, leaver_inert: bool, c: &mut Clinician, slot: Slot
     } else {
         // 4. Time rules.
         progression::advance(rules, c, ctx, tally);
+    }
+    // 5. Sessions under a pension-tax period.
+    if let Some(p) = &rules.pensions
+        && p.tax_grade[c.grade as usize]
+    {
+        pension::tax_sessions(p, c, ctx);
     }
     if before.state != c.state || before.grade != c.grade || before.fte_tenths != c.fte_tenths {
         tally.record(rules, &before, c);

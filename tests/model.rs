@@ -858,3 +858,99 @@ fn fields_take_their_intakes_and_associates_convert_to_adult_nurses() {
         }
     }
 }
+
+/// The small fixture with `[pensions]` appended: sections by joining date,
+/// early retirement, and one tax period (`from`..`until`) on consultants
+/// aged 50+ with the given share affected and retirement multiplier.
+fn small_with_pensions(affected: f64, multiplier: f64, sections: &str) -> Arc<Rules> {
+    let base = std::fs::read_to_string(fixture("valid_small.toml")).unwrap();
+    let text = format!(
+        "{base}\n[pensions]\njoined_at_age_years = 24\n\
+         state_pension_age_by_birth_year = {{ 1900 = 65, 1961 = 67 }}\n\
+         early_retirement_age_years = 55\n\
+         early_retirement_monthly_prob = {{ doctor = 0.002 }}\n\
+         tax_fte_cut = 0.2\n{sections}\n\
+         [[pensions.tax_period]]\nname = 'taper'\nfrom = '2020-07'\nuntil = '2021-07'\n\
+         grades = ['consultant']\nmin_age_years = 50\naffected_share = {affected}\n\
+         cut_monthly_prob = 0.2\nretirement_multiplier = {multiplier}\n"
+    );
+    let src = ConfigSource {
+        file: "small_pensions.toml".into(),
+        text,
+    };
+    Arc::new(load_rules(&src, &[]).unwrap())
+}
+
+const LEGACY_SECTIONS: &str = "[[pensions.section]]\nname = '1995'\njoined_before = '2008-04'\npension_age_years = 60\n\
+     [[pensions.section]]\nname = '2015'\nmin_pension_age_years = 65\n";
+
+/// Consultant FTE (tenths) per month of a run.
+fn consultant_fte(rules: &Arc<Rules>, seed: u64) -> Vec<u64> {
+    let g = rules.grade_index("consultant").unwrap();
+    let mut sim = Simulation::new(rules.clone(), seed, None);
+    for _ in 0..rules.months {
+        sim.step_month();
+    }
+    sim.history()
+        .records
+        .iter()
+        .map(|r| {
+            (0..rules.regions.len())
+                .map(|reg| r.fte[rules.stock_cell(g, State::Qualified, reg as u8)])
+                .sum()
+        })
+        .collect()
+}
+
+/// The pension-tax switch moves senior FTE only while it is in force: with
+/// no effect on retirement, a run where every consultant of 50+ is caught
+/// is identical to one where none is before July 2020, lower from then
+/// until July 2021 (sessions cut), and identical again once the period
+/// ends (sessions restored; nothing else drew differently).
+#[test]
+fn the_taper_switch_moves_senior_fte_only_while_in_force() {
+    let none = consultant_fte(&small_with_pensions(0.0, 1.0, LEGACY_SECTIONS), 5);
+    let all = consultant_fte(&small_with_pensions(1.0, 1.0, LEGACY_SECTIONS), 5);
+    // Month 6 is 2020-07, the first month in force; month 18 (2021-07) the
+    // first month after it.
+    for m in 0..6 {
+        assert_eq!(none[m], all[m], "month {m}, before the period");
+    }
+    for m in 8..18 {
+        assert!(all[m] < none[m], "month {m}, in force: {} vs {}", all[m], none[m]);
+    }
+    // Cuts of 0.2 FTE at 20% a month: by the period's last month most of
+    // the ~40% of consultants aged 50+ have cut.
+    assert!(none[17] - all[17] > 200, "{} vs {}", all[17], none[17]);
+    for m in 18..none.len() {
+        assert_eq!(none[m], all[m], "month {m}, after the period");
+    }
+    // Retiring earlier while caught leaves fewer consultants for good.
+    let earlier = consultant_fte(&small_with_pensions(1.0, 3.0, LEGACY_SECTIONS), 5);
+    assert_eq!(earlier[5], none[5]);
+    assert!(earlier[30] < all[30], "{} vs {}", earlier[30], all[30]);
+}
+
+/// A pension section changes retirement ages as configured: with everyone
+/// in a section whose pension age is 65, consultants aged 60-64 retire only
+/// early (rarely), so more of them stay than under the 1995 section's 60.
+#[test]
+fn a_later_pension_age_keeps_consultants_in_their_early_sixties() {
+    let at_65 = "[[pensions.section]]\nname = 'only'\npension_age_years = 65\n";
+    let count_60_64 = |rules: &Arc<Rules>| -> u64 {
+        let g = rules.grade_index("consultant").unwrap();
+        let mut sim = Simulation::new(rules.clone(), 5, None);
+        for _ in 0..24 {
+            sim.step_month();
+        }
+        sim.clinicians()
+            .iter()
+            .filter(|c| c.grade == g && c.state == State::Qualified && (720..780).contains(&c.age_months))
+            .count() as u64
+    };
+    let legacy = count_60_64(&small_with_pensions(0.0, 1.0, LEGACY_SECTIONS));
+    let later = count_60_64(&small_with_pensions(0.0, 1.0, at_65));
+    // 1,500 consultants aged 33-67: ~200 in their early sixties; at 5% a
+    // month from 60 most of them retire within two years.
+    assert!(later > 2 * legacy, "{later} at 65 vs {legacy} at 60");
+}

@@ -25,7 +25,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use careersim::calendar::YearMonth;
 use careersim::clinician::State;
-use careersim::ensemble::{EnsembleSpec, Reported, Row, RunValues, report_months};
+use careersim::ensemble::{CostEffect, EnsembleSpec, Reported, Row, RunValues, report_months};
 use careersim::rules::{GradeKind, Rules};
 use careersim::scenario::Scenario;
 use careersim::schedule::History;
@@ -89,6 +89,19 @@ pub fn thousands(x: f64, decimals: usize) -> String {
     if x < 0.0 && !zero { format!("-{out}") } else { out }
 }
 
+/// Pounds with thousands separators and the sign before the £: `−£1,250`.
+fn pounds(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let t = thousands(x.abs(), 0);
+    if x < 0.0 && t.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("−£{t}")
+    } else {
+        format!("£{t}")
+    }
+}
+
 /// A value for CSV: counts to whole numbers, the rest to 4 significant
 /// digits; empty when undefined.
 pub fn csv_value(unit: Unit, x: f64) -> String {
@@ -139,6 +152,9 @@ fn unit_word(name: &str, diff: bool) -> &'static str {
         "count.ccts" => "CCTs a year",
         "count.acceptances" | "count.unfilled_posts" => "posts a year",
         "count.starts" => "starts a year",
+        "count.retirements" | "count.retire_and_return" => "people a year",
+        "fte_years" => "FTE-years",
+        m if m.starts_with("cost.") => "GBP a year",
         "time_to_cct" => "months",
         _ if diff => "percentage points",
         _ => "%",
@@ -193,6 +209,15 @@ pub fn label(name: &str) -> String {
         "vacancies" => format!("{who}: vacancies (FTE short of the funded establishment)"),
         "rate.vacancy" => format!("{who}: vacancy rate"),
         "establishment" => format!("{who}: funded establishment (FTE)"),
+        "cost.total" => format!("{who}: total spend (GBP a year)"),
+        "cost.pay" => format!("{who}: pay and on-costs (GBP a year)"),
+        "cost.training" => format!("{who}: education and training (GBP a year)"),
+        "cost.recruitment" => format!("{who}: recruitment (GBP a year)"),
+        "cost.programme" => format!("{who}: programmes (GBP a year)"),
+        "cost.attrition" => format!("{who}: training spent on leavers before completion (GBP a year)"),
+        "fte_years" => format!("{who}: FTE-years in post"),
+        "count.retirements" => format!("{who}: retirements (a year)"),
+        "count.retire_and_return" => format!("{who}: retire-and-return (a year)"),
         m => format!("{m} {who}"),
     };
     match region {
@@ -628,7 +653,11 @@ where
     let lo = vals.iter().copied().fold(0.0, f64::min);
     let hi = vals.iter().copied().fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.08).max(1e-6);
-    let x_desc = format!("difference from baseline, {word} (bar: mean; line: 5-95% over paired replicates)");
+    let x_desc = if word.starts_with("GBP") {
+        format!("{word} (bar: mean difference in cost / mean difference in FTE-years; line: 5-95% over paired runs)")
+    } else {
+        format!("difference from baseline, {word} (bar: mean; line: 5-95% over paired replicates)")
+    };
     let span = hi - lo + 2.0 * pad;
     let mut chart = ChartBuilder::on(&area)
         .margin(12)
@@ -954,6 +983,7 @@ pub fn render(
     difference: &[Row],
     runs: &[RunValues],
     series: &[Reported],
+    effects: &[CostEffect],
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     let mut files = vec![
@@ -1107,6 +1137,8 @@ pub fn render(
         }
     }
 
+    let cost_html = cost_section(rules, &names, summary, effects, &marks, &mut files)?;
+
     // report.html
     let mut h = String::new();
     let _ = write!(
@@ -1207,6 +1239,7 @@ pub fn render(
         }
     }
     h.push_str("</table></div>\n");
+    h.push_str(&cost_html);
     if spec.posterior.is_some() {
         h.push_str("<h2>Monte-Carlo and parameter uncertainty at the end</h2>\n<p>Standard deviations over runs: within parameter draws (Monte-Carlo) and between draw means (parameter).</p>\n<table><tr><th>scenario</th><th class=\"text\">series</th><th>mean</th><th>5-95%</th><th>SD Monte-Carlo</th><th>SD parameter</th></tr>\n");
         for r in summary.iter().filter(|r| r.date == last) {
@@ -1268,6 +1301,199 @@ pub fn render(
     Ok(files)
 }
 
+/// The scenario report's cost section: cost per additional FTE-year of each
+/// scenario as bars with intervals and as a table (the last whole year),
+/// and spend by category over time (the baseline, then each scenario's
+/// difference in total spend). Empty without `[cost]`.
+fn cost_section(
+    rules: &Rules,
+    names: &[String],
+    summary: &[Row],
+    effects: &[CostEffect],
+    marks: &[(f64, String)],
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result<String> {
+    let Some(cost) = &rules.cost else {
+        return Ok(String::new());
+    };
+    let mut h = String::new();
+    let base = cost.price_base_year;
+    let prices = format!("{base}/{:02}", (base + 1) % 100);
+    let _ = writeln!(
+        h,
+        "<h2>Costs</h2>\n<p>Pounds at {prices} prices (the config's price base year; earlier years' costs in the config's own terms, see its <code>[cost]</code> notes), with thousands separators. <b>Cost per additional FTE-year</b> = the discounted difference in total spend of the scope (pay with employer on-costs, education and training, recruitment, programmes) / the discounted difference in its FTE-years in post, both summed over whole years to the date shown and discounted at {:.1}% a year (HM Treasury Green Book). It includes the pay of the extra staff; <b>non-pay</b> is the route's own cost (training, recruitment, programmes) per FTE-year. Intervals are 5-95% of the ratio over paired runs; “unbounded” when some pair gained no FTE-years; “undefined” when the scenario does not change the scope's FTE at all.</p>",
+        cost.discount_rate * 100.0
+    );
+    let Some(through) = effects.iter().map(|e| e.through).max() else {
+        h.push_str("<p>No scenario to compare (or no whole year simulated).</p>\n");
+        return Ok(h);
+    };
+    let last: Vec<&CostEffect> = effects.iter().filter(|e| e.through == through).collect();
+    // Bars: per scenario, the staff group whose FTE-years change most, and all staff.
+    let mut bars_rows = Vec::new();
+    let mut scenarios: Vec<&str> = Vec::new();
+    for e in &last {
+        if !scenarios.contains(&e.scenario.as_str()) {
+            scenarios.push(&e.scenario);
+        }
+    }
+    for (i, s) in scenarios.iter().enumerate() {
+        let mine: Vec<&&CostEffect> = last.iter().filter(|e| e.scenario == *s).collect();
+        let top = mine
+            .iter()
+            .filter(|e| e.scope != "all")
+            .max_by(|a, b| a.delta_fte_years.mean.abs().total_cmp(&b.delta_fte_years.mean.abs()));
+        for e in top.into_iter().chain(mine.iter().filter(|e| e.scope == "all")) {
+            if !e.per_fte_year.is_finite() {
+                continue;
+            }
+            bars_rows.push(Bar {
+                scenario: format!("{} · {}", e.scenario, e.scope),
+                date: through,
+                color: i + 1,
+                mean: e.per_fte_year,
+                q05: e.per_fte_year_q[0],
+                q95: e.per_fte_year_q[2],
+            });
+        }
+    }
+    if !bars_rows.is_empty() {
+        let title = format!("Cost per additional FTE-year to {through} (GBP, {prices} prices)");
+        let word = "GBP per additional FTE-year";
+        files.extend(both(
+            "cost_per_fte_year",
+            &|r| bars(r, &title, (Unit::Count, word), &bars_rows),
+            &|r| bars(r, &title, (Unit::Count, word), &bars_rows),
+        )?);
+        let _ = writeln!(
+            h,
+            "<figure><img src=\"plots/cost_per_fte_year.svg\" alt=\"{}\" width=\"960\" height=\"540\"><figcaption>Per scenario, the staff group whose FTE-years change most, and all staff. <a href=\"plots/cost_per_fte_year.png\">PNG</a></figcaption></figure>",
+            html_escape(&title)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<table><tr><th>scenario</th><th>scope</th><th>extra FTE-years to {through} (discounted)</th><th>extra spend (GBP, discounted)</th><th>cost per additional FTE-year (GBP)</th><th>non-pay cost per FTE-year (GBP)</th></tr>"
+    );
+    let interval = |p: f64, q: [f64; 3]| {
+        if !p.is_finite() {
+            "undefined".to_string()
+        } else if q[0].is_finite() {
+            format!("{} <small>[{}, {}]</small>", pounds(p), pounds(q[0]), pounds(q[2]))
+        } else {
+            format!("{} <small>[unbounded]</small>", pounds(p))
+        }
+    };
+    for e in &last {
+        let moved = [e.delta_fte_years.mean, e.delta_cost.mean]
+            .iter()
+            .any(|v| v.is_finite() && *v != 0.0);
+        if !moved {
+            continue;
+        }
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{} <small>[{}, {}]</small></td><td>{} <small>[{}, {}]</small></td><td>{}</td><td>{}</td></tr>",
+            html_escape(&e.scenario),
+            html_escape(&e.scope),
+            show(Unit::Count, e.delta_fte_years.mean, true),
+            thousands(e.delta_fte_years.q05, 0),
+            thousands(e.delta_fte_years.q95, 0),
+            pounds(e.delta_cost.mean),
+            pounds(e.delta_cost.q05),
+            pounds(e.delta_cost.q95),
+            interval(e.per_fte_year, e.per_fte_year_q),
+            interval(e.non_pay_per_fte_year, e.non_pay_per_fte_year_q),
+        );
+    }
+    h.push_str(
+        "</table>\n<p>Every scope and every year: <a href=\"cost_effectiveness.csv\">cost_effectiveness.csv</a>.</p>\n",
+    );
+    // Spend by category over time: the baseline.
+    let mut plots = Vec::new();
+    for (file, title, cats) in [
+        (
+            "spend_pay",
+            "All staff: pay and total spend, baseline (GBP a year, mean, 5-95%)",
+            &["cost.total.all", "cost.pay.all"][..],
+        ),
+        (
+            "spend_other",
+            "All staff: training, recruitment and programme spend, baseline (GBP a year)",
+            &["cost.training.all", "cost.recruitment.all", "cost.programme.all"][..],
+        ),
+    ] {
+        let lines: Vec<Line> = cats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let pts = over_time(summary, &names[..1], c).into_iter().next()?;
+                (!pts.is_empty()).then(|| Line {
+                    name: label(c).replace("all staff: ", ""),
+                    color: i,
+                    pts,
+                })
+            })
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let what = (Unit::Count, false, "GBP a year");
+        files.extend(both(file, &|r| time_chart(r, title, what, &lines, marks), &|r| {
+            time_chart(r, title, what, &lines, marks)
+        })?);
+        plots.push((file.to_string(), title.to_string()));
+    }
+    // Each scenario's difference in total spend, all staff.
+    let diff_lines: Vec<Line> = names[1..]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let base = over_time(summary, &names[..1], "cost.total.all").into_iter().next()?;
+            let mine = over_time(summary, std::slice::from_ref(n), "cost.total.all")
+                .into_iter()
+                .next()?;
+            let pts: Vec<(f64, f64, f64, f64)> = base
+                .iter()
+                .zip(&mine)
+                .map(|(b, m)| (b.0, f64::NAN, m.2 - b.2, f64::NAN))
+                .collect();
+            (!pts.is_empty()).then(|| Line {
+                name: n.clone(),
+                color: i + 1,
+                pts,
+            })
+        })
+        .collect();
+    if !diff_lines.is_empty() {
+        let title = "All staff: total spend, scenario minus baseline (GBP a year, mean)";
+        let what = (Unit::Count, true, "GBP a year");
+        files.extend(both(
+            "spend_diff",
+            &|r| time_chart(r, title, what, &diff_lines, marks),
+            &|r| time_chart(r, title, what, &diff_lines, marks),
+        )?);
+        plots.push(("spend_diff".to_string(), title.to_string()));
+    }
+    for (file, title) in plots {
+        let _ = writeln!(
+            h,
+            "<figure><img src=\"plots/{file}.svg\" alt=\"{}\" width=\"960\" height=\"540\"><figcaption><a href=\"plots/{file}.png\">PNG</a></figcaption></figure>",
+            html_escape(&title)
+        );
+    }
+    Ok(h)
+}
+
+/// The spend categories of a run's report, `total` first.
+const RUN_COST_CATEGORIES: [&str; 5] = [
+    "cost.total",
+    "cost.pay",
+    "cost.training",
+    "cost.recruitment",
+    "cost.programme",
+];
+
 const CSS: &str = "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.4;color:#222}table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}th{text-align:center}td:first-child,th:first-child,td.text,th.text{text-align:left}tr.group th{text-align:left;background:#f0f0f0}td small{color:#666}.effects{font-size:0.9em}.effects small{white-space:nowrap}.scroll{overflow-x:auto}th span{white-space:nowrap}img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:small}code{background:#f4f4f4}";
 
 // ---------------------------------------------------------------- run report
@@ -1315,6 +1541,21 @@ pub fn run_series(rules: &Rules) -> Vec<Reported> {
         "count.joiners.all",
     ] {
         names.push(n.to_string());
+    }
+    // Spend by category and by group (the twelve months to each month).
+    if rules.cost.is_some() {
+        for m in RUN_COST_CATEGORIES {
+            names.push(format!("{m}.all"));
+        }
+        for g in &rules.groups {
+            names.push(format!("cost.total.{}", g.name));
+        }
+    }
+    if rules.pensions.is_some() {
+        for g in &rules.groups {
+            names.push(format!("count.retirements.{}", g.name));
+            names.push(format!("count.retire_and_return.{}", g.name));
+        }
     }
     // Specialties: consultants nationally and by region, trainees, fill rates.
     for (sp, programme, later_of) in &rules.specialties {
@@ -1658,6 +1899,61 @@ pub fn run_report_files(
             time_chart(r, title, what, &lines, &[])
         })?);
         plots.push((file.to_string(), title.to_string()));
+    }
+
+    // Costs: spend by category and total spend by staff group.
+    if let Some(cost) = &rules.cost {
+        let base = cost.price_base_year;
+        let series_line = |name: &str, color: usize, series: &str| {
+            get(series).map(|v| Line {
+                name: name.to_string(),
+                color,
+                pts: v
+                    .iter()
+                    .map(|&(m, x)| (year_of(rules.start.plus(m)), f64::NAN, x, f64::NAN))
+                    .collect(),
+            })
+        };
+        let by_category: Vec<Line> = RUN_COST_CATEGORIES
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| series_line(&m[5..], i, &format!("{m}.all")))
+            .filter(|l| l.pts.iter().any(|p| p.2.is_finite() && p.2 != 0.0))
+            .collect();
+        let by_group: Vec<Line> = rules
+            .groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| series_line(&g.name, i, &format!("cost.total.{}", g.name)))
+            .filter(|l| l.pts.iter().any(|p| p.2.is_finite() && p.2 != 0.0))
+            .collect();
+        for (file, title, lines) in [
+            (
+                "spend_by_category",
+                format!(
+                    "spend by category, all staff (GBP a year to each month; {base}/{:02} prices from {base})",
+                    (base + 1) % 100
+                ),
+                by_category,
+            ),
+            (
+                "spend_by_group",
+                format!(
+                    "total spend by staff group (GBP a year to each month; {base}/{:02} prices from {base})",
+                    (base + 1) % 100
+                ),
+                by_group,
+            ),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            let what = (Unit::Count, false, "GBP a year");
+            files.extend(both(file, &|r| time_chart(r, &title, what, &lines, &[]), &|r| {
+                time_chart(r, &title, what, &lines, &[])
+            })?);
+            plots.push((file.to_string(), title));
+        }
     }
 
     // Specialties: consultants and trainees by specialty, and each
@@ -2107,7 +2403,8 @@ mod tests {
         let series = reported_series(&rules);
         let runs = run_ensemble(&spec, &series, &|| {}).unwrap();
         let (summary, difference) = tables(&spec, &rules, &series, &runs);
-        render(&spec, &rules, &summary, &difference, &runs, &series).unwrap()
+        let effects = careersim::ensemble::cost_effectiveness(&spec, &rules, &series, &runs);
+        render(&spec, &rules, &summary, &difference, &runs, &series, &effects).unwrap()
     }
 
     const LEAVING: &str =

@@ -92,6 +92,65 @@ fn rows_csv(rules: &Rules, rows: &[Row]) -> String {
     s
 }
 
+/// The cost-effectiveness table as CSV: pounds to the pound, FTE-years to
+/// one decimal, an empty cell where a ratio is undefined (no FTE-years
+/// gained) or its interval unbounded (pairs that disagree in sign).
+pub(crate) fn cost_effectiveness_csv(rules: &Rules, rows: &[careersim::ensemble::CostEffect]) -> String {
+    let mut s = String::from(
+        "scenario,scope,through,price_base_year,discount_rate,pairs,\
+         delta_cost_mean,delta_cost_q05,delta_cost_q95,\
+         delta_non_pay_cost_mean,delta_non_pay_cost_q05,delta_non_pay_cost_q95,\
+         delta_fte_years_mean,delta_fte_years_q05,delta_fte_years_q95,\
+         cost_per_fte_year,cost_per_fte_year_q05,cost_per_fte_year_q50,cost_per_fte_year_q95,\
+         non_pay_cost_per_fte_year,non_pay_cost_per_fte_year_q05,non_pay_cost_per_fte_year_q50,non_pay_cost_per_fte_year_q95\n",
+    );
+    let Some(cost) = &rules.cost else { return s };
+    let pounds = |x: f64| {
+        if x.is_finite() {
+            format!("{}", x.round() as i64)
+        } else {
+            String::new()
+        }
+    };
+    let fte = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.1}")
+        } else {
+            String::new()
+        }
+    };
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.scenario,
+            r.scope,
+            r.through.month_end(),
+            cost.price_base_year,
+            cost.discount_rate,
+            r.pairs,
+            pounds(r.delta_cost.mean),
+            pounds(r.delta_cost.q05),
+            pounds(r.delta_cost.q95),
+            pounds(r.delta_non_pay.mean),
+            pounds(r.delta_non_pay.q05),
+            pounds(r.delta_non_pay.q95),
+            fte(r.delta_fte_years.mean),
+            fte(r.delta_fte_years.q05),
+            fte(r.delta_fte_years.q95),
+            pounds(r.per_fte_year),
+            pounds(r.per_fte_year_q[0]),
+            pounds(r.per_fte_year_q[1]),
+            pounds(r.per_fte_year_q[2]),
+            pounds(r.non_pay_per_fte_year),
+            pounds(r.non_pay_per_fte_year_q[0]),
+            pounds(r.non_pay_per_fte_year_q[1]),
+            pounds(r.non_pay_per_fte_year_q[2]),
+        );
+    }
+    s
+}
+
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let threads = super::threads(args.control.threads)?;
     count_arg("--replicates", args.replicates as u64, MAX_REPLICATES)?;
@@ -225,6 +284,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
     let (summary, difference) = tables(&spec, &rules, &series, &runs);
+    let effects = careersim::ensemble::cost_effectiveness(&spec, &rules, &series, &runs);
 
     let mut runs_csv = String::from("scenario,draw,particle,replicate,seed,series,measure,scope,region,date,value\n");
     let report_months = careersim::ensemble::report_months(months);
@@ -281,7 +341,21 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
             (serde_json::to_string_pretty(&manifest)? + "\n").into_bytes(),
         ),
     ];
-    files.extend(report::render(&spec, &rules, &summary, &difference, &runs, &series)?);
+    if rules.cost.is_some() {
+        files.push((
+            "cost_effectiveness.csv".into(),
+            cost_effectiveness_csv(&rules, &effects).into_bytes(),
+        ));
+    }
+    files.extend(report::render(
+        &spec,
+        &rules,
+        &summary,
+        &difference,
+        &runs,
+        &series,
+        &effects,
+    )?);
     dest.commit(&files)
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!(

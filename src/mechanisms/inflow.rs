@@ -178,6 +178,7 @@ pub fn joiners(
                     c.pathway_start = month as u16;
                     c.flags |= FLAG_PATHWAY_KNOWN;
                 }
+                super::pension::assign(rules, &mut c, seed, super::pension::entry_at(rules, month));
                 out.push(c);
                 starts += 1;
             }

@@ -7,6 +7,7 @@
 //! once at load), listed in order in `crate::rules::compile`. A new
 //! mechanism is its module here, its `Rules` field and one line there.
 
+pub mod cost;
 pub mod establishment;
 pub mod hazards;
 pub mod ics;
@@ -15,6 +16,7 @@ pub mod leaving;
 pub mod ltft;
 pub mod nursing_field;
 pub mod pause;
+pub mod pension;
 pub mod progression;
 pub mod recruitment;
 pub mod retirement;
@@ -67,6 +69,10 @@ pub fn fte_around(mean: f64, seed: u64, id: u64, month: u32) -> u8 {
 pub fn enter(rules: &Rules, c: &mut Clinician, to: State, to_grade: u8, fte_choice: u16, ctx: Ctx, tally: &mut Tally) {
     let from = c.state;
     let mut to = to;
+    // Sessions cut for pension tax belong to the post: restored on leaving it.
+    if to != from {
+        pension::restore_sessions(rules, c);
+    }
     // Leaving a pause: credit and record its length.
     if from == State::Pause && to != State::Pause {
         pause::on_return(rules, c, tally);

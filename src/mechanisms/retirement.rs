@@ -12,15 +12,23 @@ use crate::rules::{Compiler, Group, Rules, check_unique};
 
 use super::{Ctx, establishment};
 
-/// The state a clinician retires to this month, if any.
+/// The state a clinician retires to this month, if any, and whether the
+/// retirement was forced (the maximum working age). With `[pensions]` the
+/// probability follows the member's section (`mechanisms::pension`).
 #[inline(always)]
-pub fn retires(rules: &Rules, c: &Clinician, ctx: Ctx) -> Option<State> {
+pub fn retires(rules: &Rules, c: &Clinician, ctx: Ctx) -> Option<(State, bool)> {
     let row = rules.row(c.grade, c.state);
     if c.age_months < row.retire_from {
         return None;
     }
-    let forced = c.age_months >= row.retire_forced;
-    (forced || fires(ctx.key, c.id(), Purpose::Retirement, row.retire_threshold)).then_some(row.retire_to)
+    if c.age_months >= row.retire_forced {
+        return Some((row.retire_to, true));
+    }
+    let thr = match &rules.pensions {
+        None => row.retire_threshold,
+        Some(p) => super::pension::retirement_threshold(p, rules, c, ctx, row.retire_threshold),
+    };
+    fires(ctx.key, c.id(), Purpose::Retirement, thr).then_some((row.retire_to, false))
 }
 
 /// Validates and compiles `[[group]]`: each staff group's retirement rules

@@ -116,6 +116,16 @@ pub(crate) fn rename_references(
     for sc in &mut out.scope {
         sc.grades = expand_list(copies, &sc.grades);
     }
+    if let Some(cost) = &mut out.cost {
+        for it in cost.pay.iter_mut().chain(&mut cost.training).chain(&mut cost.programme) {
+            it.grades = expand_list(copies, &it.grades);
+        }
+    }
+    if let Some(p) = &mut out.pensions {
+        for t in &mut p.tax_period {
+            t.grades = expand_list(copies, &t.grades);
+        }
+    }
     Ok(())
 }
 
