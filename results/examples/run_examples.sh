@@ -28,4 +28,12 @@ t more_generalists configs/scenarios/more_generalists.toml --replicates 5 --bran
 # disability nurses are ~3,500 FTE.
 t ld_mh_growth configs/scenarios/ld_mh_growth.toml configs/scenarios/ld_mh_growth_half.toml --replicates 5 --branch-at 2024-08 --until 2040-09 $P1
 t na_conversion configs/scenarios/na_conversion_low.toml configs/scenarios/na_conversion_high.toml --replicates 5 --branch-at 2024-08 --until 2040-09 $P1
+# Costs and pensions (2026-11-30): four routes to more nurses priced per
+# additional FTE-year; the cost of student attrition; what the pension-tax
+# rules did and the 2023 fix; a slice of the medical training budget moved
+# to nursing places, to 2060.
+t nurse_routes configs/scenarios/nurse_route_training.toml configs/scenarios/nurse_route_international.toml configs/scenarios/nurse_route_retention.toml configs/scenarios/nurse_route_return.toml --replicates 5 --branch-at 2025-04 --until 2040-09 $P
+t attrition_cost configs/scenarios/student_attrition.toml configs/scenarios/student_attrition_halved.toml --replicates 5 --branch-at 2024-08 --until 2035-09 $P
+t pension_fix configs/scenarios/pension_no_taper.toml configs/scenarios/pension_taper_kept.toml configs/scenarios/pension_retire_return.toml --replicates 5 --branch-at 2016-04 --until 2035-09 $P
+t budget_shift configs/scenarios/budget_shift.toml --replicates 5 --branch-at 2026-08 --until 2060-09 $P
 t workforce_2060 configs/scenarios/retention.toml --posterior calibration/england/posterior.csv --draws 4 --replicates 3 --until 2060-09 --scale 10 --quiet

@@ -1414,12 +1414,12 @@ fn cost_section(
     for (file, title, cats) in [
         (
             "spend_pay",
-            "All staff: pay and total spend, baseline (GBP a year, mean, 5-95%)",
+            "All staff: pay and total spend, baseline (GBP million a year, mean, 5-95%)",
             &["cost.total.all", "cost.pay.all"][..],
         ),
         (
             "spend_other",
-            "All staff: training, recruitment and programme spend, baseline (GBP a year)",
+            "All staff: training, recruitment and programme spend, baseline (GBP million a year)",
             &["cost.training.all", "cost.recruitment.all", "cost.programme.all"][..],
         ),
     ] {
@@ -1427,9 +1427,14 @@ fn cost_section(
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let pts = over_time(summary, &names[..1], c).into_iter().next()?;
+                let pts: Vec<(f64, f64, f64, f64)> = over_time(summary, &names[..1], c)
+                    .into_iter()
+                    .next()?
+                    .into_iter()
+                    .map(|p| (p.0, p.1 / 1e6, p.2 / 1e6, p.3 / 1e6))
+                    .collect();
                 (!pts.is_empty()).then(|| Line {
-                    name: label(c).replace("all staff: ", ""),
+                    name: label(c).replace("all staff: ", "").replace(" (GBP a year)", ""),
                     color: i,
                     pts,
                 })
@@ -1438,7 +1443,7 @@ fn cost_section(
         if lines.is_empty() {
             continue;
         }
-        let what = (Unit::Count, false, "GBP a year");
+        let what = (Unit::Count, false, "GBP million a year");
         files.extend(both(file, &|r| time_chart(r, title, what, &lines, marks), &|r| {
             time_chart(r, title, what, &lines, marks)
         })?);
@@ -1456,7 +1461,7 @@ fn cost_section(
             let pts: Vec<(f64, f64, f64, f64)> = base
                 .iter()
                 .zip(&mine)
-                .map(|(b, m)| (b.0, f64::NAN, m.2 - b.2, f64::NAN))
+                .map(|(b, m)| (b.0, f64::NAN, (m.2 - b.2) / 1e6, f64::NAN))
                 .collect();
             (!pts.is_empty()).then(|| Line {
                 name: n.clone(),
@@ -1466,8 +1471,8 @@ fn cost_section(
         })
         .collect();
     if !diff_lines.is_empty() {
-        let title = "All staff: total spend, scenario minus baseline (GBP a year, mean)";
-        let what = (Unit::Count, true, "GBP a year");
+        let title = "All staff: total spend, scenario minus baseline (GBP million a year, mean)";
+        let what = (Unit::Count, true, "GBP million a year");
         files.extend(both(
             "spend_diff",
             &|r| time_chart(r, title, what, &diff_lines, marks),
@@ -1910,7 +1915,7 @@ pub fn run_report_files(
                 color,
                 pts: v
                     .iter()
-                    .map(|&(m, x)| (year_of(rules.start.plus(m)), f64::NAN, x, f64::NAN))
+                    .map(|&(m, x)| (year_of(rules.start.plus(m)), f64::NAN, x / 1e6, f64::NAN))
                     .collect(),
             })
         };
@@ -1931,7 +1936,7 @@ pub fn run_report_files(
             (
                 "spend_by_category",
                 format!(
-                    "spend by category, all staff (GBP a year to each month; {base}/{:02} prices from {base})",
+                    "spend by category, all staff (GBP million a year to each month; {base}/{:02} prices from {base})",
                     (base + 1) % 100
                 ),
                 by_category,
@@ -1939,7 +1944,7 @@ pub fn run_report_files(
             (
                 "spend_by_group",
                 format!(
-                    "total spend by staff group (GBP a year to each month; {base}/{:02} prices from {base})",
+                    "total spend by staff group (GBP million a year to each month; {base}/{:02} prices from {base})",
                     (base + 1) % 100
                 ),
                 by_group,
@@ -1948,7 +1953,7 @@ pub fn run_report_files(
             if lines.is_empty() {
                 continue;
             }
-            let what = (Unit::Count, false, "GBP a year");
+            let what = (Unit::Count, false, "GBP million a year");
             files.extend(both(file, &|r| time_chart(r, &title, what, &lines, &[]), &|r| {
                 time_chart(r, &title, what, &lines, &[])
             })?);
