@@ -162,10 +162,20 @@ pub fn reported_series(rules: &Rules) -> Vec<Reported> {
             }
         }
     }
-    if rules.pensions.is_some() {
+    if let Some(p) = &rules.pensions {
         for g in &rules.groups {
             for m in ["count.retirements", "count.retire_and_return"] {
                 names.push((format!("{m}.{}", g.name), Grain::Year));
+            }
+        }
+        // The senior grades the pension-tax periods act on, as a whole
+        // (`consultant`: every specialty's), when they are not one grade.
+        if !p.periods.is_empty() {
+            for sc in &rules.scopes {
+                let covered: Vec<usize> = (0..rules.grades.len()).filter(|&g| sc.covers[g]).collect();
+                if covered.len() >= 2 && covered.iter().all(|&g| p.tax_grade[g]) {
+                    names.push((format!("fte.{}", sc.name), Grain::Year));
+                }
             }
         }
     }
