@@ -20,6 +20,7 @@ use crate::random::{Purpose, stream};
 use crate::rules::{GradeKind, Rules};
 use crate::scenario::{RunError, Scenario, baseline_rules, run_scenario, run_to_branch};
 use crate::series::{Grain, SeriesId};
+use crate::work::{self, Pool, WorkError};
 
 /// What to run.
 pub struct EnsembleSpec<'a> {
@@ -40,6 +41,10 @@ pub struct EnsembleSpec<'a> {
     pub branch: Option<u32>,
     /// Posterior to draw parameters from, and the number of draws.
     pub posterior: Option<(&'a [FreeParam], &'a Posterior, usize)>,
+    /// A saved snapshot (`--from-snapshot`) every run continues from:
+    /// replicate r continues with seed `seed + r`, where `seed` is the
+    /// snapshot's own, so replicate 0 is the saved run's own future.
+    pub from_snapshot: Option<&'a [u8]>,
 }
 
 /// A reported series at a grain.
@@ -353,7 +358,7 @@ pub fn report_months(months: u32) -> Vec<u32> {
 }
 
 /// One run's values.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RunValues {
     /// Scenario index.
     pub scenario: usize,
@@ -384,60 +389,69 @@ pub fn particle_of_draw(post: &Posterior, seed: u64, d: usize) -> usize {
     post.weights.len() - 1
 }
 
-/// Runs the ensemble; `progress` is called once per scenario run.
+/// Runs the ensemble on `pool`; `progress` is called once per scenario
+/// run computed. The work units (batch `ensemble`) are the runs (draw,
+/// replicate, scenario); with `--branch-at`, the (draw, replicate) pairs,
+/// each running its shared history once and every scenario from it.
 pub fn run_ensemble(
     spec: &EnsembleSpec,
     series: &[Reported],
+    pool: &dyn Pool,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunValues>, RunError> {
     let draws = spec.posterior.map_or(1, |p| p.2.max(1));
     let months = report_months(spec.months);
-    let units: Vec<(usize, usize)> = (0..draws)
-        .flat_map(|d| (0..spec.replicates).map(move |r| (d, r)))
-        .collect();
-    let per_unit: Vec<Result<Vec<RunValues>, RunError>> = units
-        .par_iter()
-        .map(|&(d, r)| {
-            let seed = spec.seed.wrapping_add(r as u64);
-            let mut base = spec.base.clone();
-            let particle = spec.posterior.map(|(free, post, _)| {
-                let i = particle_of_draw(post, spec.seed, d);
-                base.extend(free.iter().zip(&post.particles[i]).map(|(p, &x)| p.override_for(x)));
-                i
-            });
-            let rules = Arc::new(baseline_rules(spec.config, &base, spec.months)?);
-            let snapshot = spec.branch.map(|b| run_to_branch(rules.clone(), seed, b));
-            spec.scenarios
-                .par_iter()
-                .enumerate()
-                .map(|(s, scen)| {
-                    let h = run_scenario(spec.config, &base, rules.clone(), scen, seed, snapshot.as_deref())?;
-                    let mut values = Vec::with_capacity(series.len() * months.len());
-                    for rep in series {
-                        for &m in &months {
-                            values.push(
-                                rep.id
-                                    .value(&rules, &h.records, m as usize, rep.grain)
-                                    .unwrap_or(f64::NAN),
-                            );
-                        }
+    let n_scen = spec.scenarios.len();
+    let per_unit = if spec.branch.is_some() { n_scen } else { 1 };
+    let n_units = draws * spec.replicates * n_scen / per_unit;
+    // Unit u: draw-major, then replicate, then (unbranched) scenario.
+    let unit = |u: usize| -> Result<Vec<RunValues>, String> {
+        let first = u * per_unit;
+        let (d, r) = (first / (spec.replicates * n_scen), first / n_scen % spec.replicates);
+        let scens: Vec<usize> = (first % n_scen..first % n_scen + per_unit).collect();
+        let seed = spec.seed.wrapping_add(r as u64);
+        let mut base = spec.base.clone();
+        let particle = spec.posterior.map(|(free, post, _)| {
+            let i = particle_of_draw(post, spec.seed, d);
+            base.extend(free.iter().zip(&post.particles[i]).map(|(p, &x)| p.override_for(x)));
+            i
+        });
+        let rules = Arc::new(baseline_rules(spec.config, &base, spec.months).map_err(|e| e.to_string())?);
+        let branch = match (spec.branch, spec.from_snapshot) {
+            (Some(b), _) => Some(run_to_branch(rules.clone(), seed, b)),
+            _ => None,
+        };
+        let snapshot = branch.as_deref().or(spec.from_snapshot);
+        scens
+            .par_iter()
+            .map(|&s| {
+                let h = run_scenario(spec.config, &base, rules.clone(), &spec.scenarios[s], seed, snapshot)
+                    .map_err(|e| e.to_string())?;
+                let mut values = Vec::with_capacity(series.len() * months.len());
+                for rep in series {
+                    for &m in &months {
+                        values.push(
+                            rep.id
+                                .value(&rules, &h.records, m as usize, rep.grain)
+                                .unwrap_or(f64::NAN),
+                        );
                     }
-                    progress();
-                    Ok(RunValues {
-                        scenario: s,
-                        draw: d,
-                        particle,
-                        replicate: r,
-                        seed,
-                        values,
-                    })
+                }
+                progress();
+                Ok(RunValues {
+                    scenario: s,
+                    draw: d,
+                    particle,
+                    replicate: r,
+                    seed,
+                    values,
                 })
-                .collect()
-        })
-        .collect();
+            })
+            .collect()
+    };
     let mut out = Vec::new();
-    for u in per_unit {
-        out.extend(u?);
+    for u in work::map(pool, "ensemble", n_units, unit)? {
+        out.extend(u.map_err(WorkError::Unit)?);
     }
     out.sort_by_key(|v| (v.scenario, v.draw, v.replicate));
     Ok(out)

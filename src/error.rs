@@ -91,7 +91,10 @@ pub enum SnapshotError {
         expected: u32,
     },
     /// Made from a different config.
-    #[error("snapshot was made from config {found}, not this config {expected}")]
+    #[error(
+        "snapshot was made from config {found}, not this config {expected}: the config, its overrides \
+         (--set, --params), its parameters or its population scale differ from the run that saved it"
+    )]
     ConfigMismatch {
         /// Config hash in the file.
         found: String,

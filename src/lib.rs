@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod series;
 pub mod snapshot;
 pub mod step;
+pub mod work;
 
 #[cfg(test)]
 pub(crate) mod testutil;

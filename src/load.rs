@@ -54,7 +54,8 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
     if overrides.is_empty() {
         let raw = as_written?;
         let canonical = canonical_text(src, &tree)?;
-        return compile(&src.file, &raw, &canonical);
+        let history = history_hash(src, &tree)?;
+        return compile(&src.file, &raw, &canonical).map(|r| with_history_hash(r, history));
     }
     // Override keys with array elements by name, as validation names them.
     let named: Vec<String> = overrides.iter().map(|kv| key_by_name(&tree, kv)).collect();
@@ -62,6 +63,7 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
         apply_override(&mut tree, &override_source(&src.file, kv), kv)?;
     }
     let canonical = canonical_text(src, &tree)?;
+    let history = history_hash(src, &tree)?;
     let raw = match from_tree(&src.file, tree) {
         Ok(raw) => raw,
         Err(_) => {
@@ -70,7 +72,23 @@ pub fn load_rules(src: &ConfigSource, overrides: &[String]) -> Result<Rules, Con
             return Err(blame_override(src, overrides));
         }
     };
-    compile(&src.file, &raw, &canonical).map_err(|e| attribute(e, &src.file, overrides, &named))
+    compile(&src.file, &raw, &canonical)
+        .map(|r| with_history_hash(r, history))
+        .map_err(|e| attribute(e, &src.file, overrides, &named))
+}
+
+/// The hash of the canonical config without its horizon (`model.months`).
+fn history_hash(src: &ConfigSource, tree: &toml::Table) -> Result<u64, ConfigError> {
+    let mut t = tree.clone();
+    if let Some(toml::Value::Table(m)) = t.get_mut("model") {
+        m.remove("months");
+    }
+    Ok(crate::rules::fnv1a(canonical_text(src, &t)?.as_bytes()))
+}
+
+fn with_history_hash(mut rules: Rules, history_hash: u64) -> Rules {
+    rules.history_hash = history_hash;
+    rules
 }
 
 fn canonical_text(src: &ConfigSource, tree: &toml::Table) -> Result<String, ConfigError> {

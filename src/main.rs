@@ -66,8 +66,22 @@ struct RunArgs {
     #[arg(long)]
     start: Option<String>,
     /// Months to simulate (overrides model.months).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "until")]
     months: Option<u32>,
+    /// Last month simulated, YYYY-MM (instead of --months).
+    #[arg(long)]
+    until: Option<String>,
+    /// Save the world at the end of the run to FILE (a versioned,
+    /// checksummed snapshot with its config hash and seed), to continue
+    /// runs and scenarios from it with --from-snapshot. With --until, the
+    /// calibrated present is computed once and branched by many jobs.
+    #[arg(long, value_name = "FILE")]
+    save_snapshot: Option<PathBuf>,
+    /// Continue the run saved in FILE by --save-snapshot (same config,
+    /// parameters, --set and scale) to the horizon or --until; with --seed,
+    /// the months to come use that seed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["start", "agents"])]
+    from_snapshot: Option<PathBuf>,
     /// Output directory (default results/<config-name>-<seed>). careersim
     /// creates it, or replaces a result it wrote there before; any other
     /// existing path is refused.
@@ -203,8 +217,38 @@ fn run(args: RunArgs) -> Result<()> {
         }
         overrides.push(format!("model.months={m}"));
     }
+    if let Some(u) = &args.until {
+        let until = cli::date_arg("--until", u)?;
+        let start = careersim::load_rules(&src, &overrides)?.start;
+        let m = start.months_until(until);
+        if m < 1 || m > careersim::limits::MAX_MONTHS as i64 {
+            bail!(
+                "--until {until}: must be 1 to {} months after the model start {start}",
+                careersim::limits::MAX_MONTHS
+            );
+        }
+        overrides.push(format!("model.months={m}"));
+    }
     let rules = cli::checked_rules(&src, &overrides, args.agents, args.control.max_memory.as_deref())?;
-    let seed = args.seed.unwrap_or(rules.seed);
+    let from = match &args.from_snapshot {
+        Some(p) => {
+            let (snap, _) = cli::snapshot_file::read(p)?;
+            if snap.month >= rules.months {
+                bail!(
+                    "--from-snapshot {}: it ends at {}, not before the end of this run {} (give a later --until)",
+                    p.display(),
+                    rules.start.plus(snap.month),
+                    rules.start.plus(rules.months)
+                );
+            }
+            Some(snap)
+        }
+        None => None,
+    };
+    let seed = args.seed.or(from.as_ref().map(|s| s.seed)).unwrap_or(rules.seed);
+    if let Some(p) = &args.save_snapshot {
+        cli::snapshot_file::check_target(p, args.control.force)?;
+    }
     let out = args
         .out
         .clone()
@@ -227,14 +271,42 @@ fn run(args: RunArgs) -> Result<()> {
     }
 
     let t0 = Instant::now();
-    let mut sim = Simulation::new(rules.clone(), seed, args.agents);
-    let progress = Progress::new(args.control.quiet, rules.months as u64, "months");
-    for _ in 0..rules.months {
+    let mut sim = match from {
+        Some(snap) => {
+            let path = args.from_snapshot.as_deref().unwrap_or(std::path::Path::new(""));
+            let mut sim = Simulation::restore(rules.clone(), snap)
+                .with_context(|| format!("--from-snapshot {}", path.display()))?;
+            sim.reseed(seed);
+            if !args.control.quiet {
+                eprintln!(
+                    "careersim: continuing {} from the end of {}",
+                    path.display(),
+                    rules.start.plus(sim.month())
+                );
+            }
+            sim
+        }
+        None => Simulation::new(rules.clone(), seed, args.agents),
+    };
+    let progress = Progress::new(args.control.quiet, (rules.months - sim.month()) as u64, "months");
+    for _ in sim.month()..rules.months {
         sim.step_month();
         progress.inc();
     }
     progress.finish();
     let wall = t0.elapsed().as_secs_f64();
+    if let Some(p) = &args.save_snapshot {
+        cli::snapshot_file::write(p, &sim.snapshot().to_bytes())?;
+        if !args.control.quiet {
+            eprintln!(
+                "careersim: snapshot of the end of {} saved to {} (continue with --from-snapshot; scenarios branch \
+                 at {})",
+                rules.start.plus(rules.months),
+                p.display(),
+                rules.start.plus(rules.months + 1)
+            );
+        }
+    }
     let history = sim.take_history();
     let agent_months: u64 = history.records.iter().map(|r| r.counters.agent_months).sum();
     let manifest = Manifest {
@@ -304,17 +376,37 @@ fn print_summary(
 }
 
 fn main() -> std::process::ExitCode {
-    match real_main() {
+    let cli = Cli::parse();
+    // Ensembles, calibrations and hindcasts split their runs across MPI
+    // ranks (a build with `--features mpi`); MPI lives until the end, so an
+    // error on any rank can stop the others.
+    let distributed = matches!(
+        cli.command,
+        Some(Command::Scenarios(_) | Command::Calibrate(_) | Command::Hindcast(_))
+    );
+    let mpi = cli::job::mpi_init(distributed);
+    let result = mpi
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .and_then(|_| real_main(cli));
+    let code = match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let ranks = cli::job::Ranks::current();
+            if ranks.size() > 1 {
+                eprintln!("error (rank {} of {}): {e:#}", ranks.rank(), ranks.size());
+                ranks.abort_others();
+            } else {
+                eprintln!("error: {e:#}");
+            }
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    drop(mpi);
+    code
 }
 
-fn real_main() -> Result<()> {
-    let cli = Cli::parse();
+fn real_main(cli: Cli) -> Result<()> {
     cli::handle_interrupts();
     match cli.command {
         None => run(cli.run),

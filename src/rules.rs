@@ -241,6 +241,10 @@ pub struct Rules {
     pub seed: u64,
     /// FNV-1a hash of the canonical config.
     pub config_hash: u64,
+    /// FNV-1a hash of the canonical config without `model.months`: what a
+    /// snapshot must match, since a history continues under any horizon.
+    /// Set by `load_rules`; `compile` alone sets it to `config_hash`.
+    pub history_hash: u64,
     /// Population scale k (a 1-in-k sample; 1 = full population).
     pub population_scale: f64,
     /// How joiners are numbered.
@@ -550,6 +554,7 @@ impl Compiler<'_> {
             months: raw.model.months,
             seed: raw.model.seed,
             config_hash,
+            history_hash: config_hash,
             population_scale: self.scale,
             joiner_ids,
             region_group_of: region_group_of(regions.len(), &raw.region_groups),

@@ -312,6 +312,9 @@ pub enum RunError {
     /// A snapshot cannot be used.
     #[error(transparent)]
     Snapshot(#[from] crate::error::SnapshotError),
+    /// A unit of the ensemble failed, or its pool did.
+    #[error(transparent)]
+    Work(#[from] crate::work::WorkError),
     /// Lever rules cannot continue the run.
     #[error("scenario {scenario}: {source}")]
     Structure {
@@ -353,7 +356,9 @@ pub fn run_to_branch(rules: Arc<Rules>, seed: u64, branch: u32) -> Vec<u8> {
 }
 
 /// Runs one scenario replicate to `rules.months`: from month 0, or from a
-/// branch snapshot. Lever rules are switched in at their months.
+/// branch snapshot, continued with `seed` (the snapshot's own seed for a
+/// `--branch-at` history; seed + r for replicate r of a saved snapshot).
+/// Lever rules are switched in at their months.
 pub fn run_scenario(
     config: &ConfigSource,
     base: &[String],
@@ -363,7 +368,11 @@ pub fn run_scenario(
     branch: Option<&[u8]>,
 ) -> Result<History, RunError> {
     let mut sim = match branch {
-        Some(bytes) => Simulation::restore(rules.clone(), Snapshot::from_bytes(bytes)?)?,
+        Some(bytes) => {
+            let mut sim = Simulation::restore(rules.clone(), Snapshot::from_bytes(bytes)?)?;
+            sim.reseed(seed);
+            sim
+        }
         None => Simulation::new(rules.clone(), seed, None),
     };
     let start = rules.start;

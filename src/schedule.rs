@@ -251,6 +251,14 @@ impl Simulation {
         self.world.query::<&Clinician>().iter(&self.world).len() as u64
     }
 
+    /// Continues the run with another seed: every draw of the months still
+    /// to come is keyed by it (replicate r of an ensemble branched from one
+    /// saved snapshot continues with the snapshot's seed + r). The months
+    /// already run are unchanged.
+    pub fn reseed(&mut self, seed: u64) {
+        self.world.resource_mut::<Clock>().seed = seed;
+    }
+
     /// The clock.
     pub fn clock(&self) -> &Clock {
         self.world.resource::<Clock>()

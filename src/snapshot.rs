@@ -1,7 +1,13 @@
 //! Binary snapshots of a run (bincode), to branch scenarios from a shared
-//! history or resume a run. Versioned; a snapshot from another format
-//! version, another config, or a corrupt file is refused with a clear error.
-//! Encoding and decoding are pure; the edge reads and writes the bytes.
+//! history or resume a run, in memory (`--branch-at`) or on disk
+//! (`run --save-snapshot`, `--from-snapshot`). Versioned and checksummed; a
+//! snapshot from another format version, another config, or a corrupt or
+//! truncated file is refused with a clear error. Encoding and decoding are
+//! pure; the edge reads and writes the bytes.
+//!
+//! Layout: `CSIMSNAP`, the format version (a varint), the rest of the
+//! bincode body, then the FNV-1a 64 checksum of everything before it (8
+//! bytes, little-endian).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +21,7 @@ use crate::rules::Rules;
 use crate::schedule::{Clock, History};
 
 /// Bumped whenever the snapshot layout or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const MAGIC: [u8; 8] = *b"CSIMSNAP";
 
 /// The whole state of a run at the end of a month.
@@ -25,7 +31,9 @@ pub struct Snapshot {
     format_version: u32,
     /// careersim version that wrote it.
     pub careersim_version: String,
-    /// Hash of the config it was made from.
+    /// Hash of the config it was made from, without its horizon
+    /// (`Rules::history_hash`): the same history continues under any
+    /// `model.months`.
     pub config_hash: u64,
     /// Run seed.
     pub seed: u64,
@@ -54,7 +62,7 @@ impl Snapshot {
             magic: MAGIC,
             format_version: FORMAT_VERSION,
             careersim_version: env!("CARGO_PKG_VERSION").into(),
-            config_hash: rules.config_hash,
+            config_hash: rules.history_hash,
             seed: clock.seed,
             month: clock.month,
             next_id: clock.next_id,
@@ -79,12 +87,16 @@ impl Snapshot {
         }
     }
 
-    /// Encodes to bytes.
+    /// Encodes to bytes, with the checksum appended.
     pub fn to_bytes(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard()).expect("snapshot types always encode")
+        let mut bytes =
+            bincode::serde::encode_to_vec(self, bincode::config::standard()).expect("snapshot types always encode");
+        let sum = crate::rules::fnv1a(&bytes);
+        bytes.extend_from_slice(&sum.to_le_bytes());
+        bytes
     }
 
-    /// Decodes bytes, checking magic and format version.
+    /// Decodes bytes, checking magic, format version and checksum.
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         if bytes.len() < 8 || bytes[..8] != MAGIC {
             return Err(SnapshotError::Corrupt("missing careersim snapshot header".into()));
@@ -98,20 +110,30 @@ impl Snapshot {
                 expected: FORMAT_VERSION,
             });
         }
-        let (snap, used): (Snapshot, usize) = bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        let Some(body_len) = bytes.len().checked_sub(8).filter(|&n| n > 8) else {
+            return Err(SnapshotError::Corrupt("truncated: no checksum".into()));
+        };
+        let (body, sum) = bytes.split_at(body_len);
+        let sum = u64::from_le_bytes(sum.try_into().expect("8 bytes"));
+        if crate::rules::fnv1a(body) != sum {
+            return Err(SnapshotError::Corrupt(
+                "checksum mismatch (the file is truncated or damaged)".into(),
+            ));
+        }
+        let (snap, used): (Snapshot, usize) = bincode::serde::decode_from_slice(body, bincode::config::standard())
             .map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
-        if used != bytes.len() {
-            return Err(SnapshotError::Corrupt(format!("{} trailing bytes", bytes.len() - used)));
+        if used != body.len() {
+            return Err(SnapshotError::Corrupt(format!("{} trailing bytes", body.len() - used)));
         }
         Ok(snap)
     }
 
     /// Splits into run parts, checking it belongs to these rules.
     pub fn into_parts(self, rules: &Rules) -> Result<(Clock, Vec<Clinician>, Vec<u32>, History), SnapshotError> {
-        if self.config_hash != rules.config_hash {
+        if self.config_hash != rules.history_hash {
             return Err(SnapshotError::ConfigMismatch {
                 found: format!("{:016x}", self.config_hash),
-                expected: format!("{:016x}", rules.config_hash),
+                expected: format!("{:016x}", rules.history_hash),
             });
         }
         let mut durations = BTreeMap::new();

@@ -72,7 +72,7 @@ fn abc_smc_recovers_known_parameters_within_the_90_percent_interval() {
         seed: 7,
         quantile: 0.5,
     };
-    let post = abc_smc(&ev, &settings, &|| {});
+    let post = abc_smc(&ev, &settings, &careersim::work::Threads, &|| {}).unwrap();
     assert_eq!(post.particles.len(), 40, "the last generation is complete");
     assert!(
         post.tolerances.windows(2).all(|w| w[1] <= w[0]),
@@ -90,7 +90,7 @@ fn abc_smc_recovers_known_parameters_within_the_90_percent_interval() {
         );
     }
     // Same seed, same posterior (whatever the thread count).
-    let again = abc_smc(&ev, &settings, &|| {});
+    let again = abc_smc(&ev, &settings, &careersim::work::Threads, &|| {}).unwrap();
     assert_eq!(again.particles, post.particles);
     assert_eq!(again.weights, post.weights);
 }

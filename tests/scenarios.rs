@@ -39,10 +39,11 @@ fn a_scenario_identical_to_baseline_differs_by_exactly_zero() {
         months: 30,
         branch: None,
         posterior: None,
+        from_snapshot: None,
     };
     let rules = baseline_rules(&src, &[], 30).unwrap();
     let series = reported_series(&rules);
-    let runs = run_ensemble(&spec, &series, &|| {}).unwrap();
+    let runs = run_ensemble(&spec, &series, &careersim::work::Threads, &|| {}).unwrap();
     assert_eq!(runs.len(), 9);
     for r in 0..3 {
         let base = runs.iter().find(|x| x.scenario == 0 && x.replicate == r).unwrap();
@@ -557,10 +558,11 @@ fn costs_sum_exactly_and_an_identical_scenario_has_no_cost_per_fte_year() {
         months: 24,
         branch: None,
         posterior: None,
+        from_snapshot: None,
     };
     let rules = baseline_rules(&src, &base, 24).unwrap();
     let series = reported_series(&rules);
-    let runs = run_ensemble(&spec, &series, &|| {}).unwrap();
+    let runs = run_ensemble(&spec, &series, &careersim::work::Threads, &|| {}).unwrap();
     let at = |run: &careersim::ensemble::RunValues, name: &str, mi: usize| -> f64 {
         let k = series
             .iter()

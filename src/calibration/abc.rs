@@ -9,12 +9,14 @@
 //! particles as before. Weights are prior / mixture of truncated kernels.
 //!
 //! Candidates are drawn serially from keyed streams (seed, candidate,
-//! generation) and evaluated in parallel in fixed batches; acceptance is in
-//! candidate order, so the result does not depend on the thread count. All
-//! candidates share the model seed (common random numbers).
+//! generation) and evaluated in parallel in fixed batches (on threads, MPI
+//! ranks, or from a checkpoint: `crate::work`); acceptance is in candidate
+//! order, so the result does not depend on the thread or rank count or on a
+//! resume. All candidates share the model seed (common random numbers).
 
 use rand::Rng;
-use rayon::prelude::*;
+
+use crate::work::{self, Pool, WorkError};
 
 use crate::random::{Purpose, stream};
 
@@ -61,21 +63,25 @@ struct Generation {
     distances: Vec<f64>,
 }
 
-/// Runs ABC-SMC; `progress` is called once per model run.
-pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) -> Posterior {
+/// Runs ABC-SMC, its batches of candidates computed by `pool` (batch
+/// `abc-g<generation>-c<first candidate>`); `progress` is called once per
+/// model run computed.
+pub fn abc_smc(
+    ev: &Evaluator,
+    s: &AbcSettings,
+    pool: &dyn Pool,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Posterior, WorkError> {
     let d = ev.free.len();
     let n = s.particles.max(2);
     let mut runs = 0u64;
-    let evaluate = |cands: &[Vec<f64>]| -> Vec<f64> {
-        cands
-            .par_iter()
-            .map(|u| {
-                let theta: Vec<f64> = ev.free.iter().zip(u).map(|(p, &x)| p.from_unit(x)).collect();
-                let dist = ev.distance(&theta, s.seed);
-                progress();
-                dist
-            })
-            .collect()
+    let evaluate = |batch: String, cands: &[Vec<f64>]| -> Result<Vec<f64>, WorkError> {
+        work::map(pool, &batch, cands.len(), |i| {
+            let theta: Vec<f64> = ev.free.iter().zip(&cands[i]).map(|(p, &x)| p.from_unit(x)).collect();
+            let dist = ev.distance(&theta, s.seed);
+            progress();
+            dist
+        })
     };
     // Generation 0: the prior.
     let n0 = (n as u64).min(s.budget.max(1)) as usize;
@@ -85,7 +91,7 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
             (0..d).map(|_| unit(&mut rng)).collect()
         })
         .collect();
-    let distances = evaluate(&prior);
+    let distances = evaluate("abc-g0-c0".into(), &prior)?;
     runs += n0 as u64;
     let mut current = Generation {
         weights: vec![1.0 / n0 as f64; n0],
@@ -151,8 +157,8 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
                     current.unit[parent].clone()
                 })
                 .collect();
+            let dist = evaluate(format!("abc-g{t}-c{next_candidate}"), &cands)?;
             next_candidate += batch as u32;
-            let dist = evaluate(&cands);
             runs += batch as u64;
             for (u, dd) in cands.into_iter().zip(dist) {
                 if dd <= eps && accepted.len() < n {
@@ -198,7 +204,7 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
             unit: accepted.into_iter().map(|a| a.0).collect(),
         };
     }
-    Posterior {
+    Ok(Posterior {
         particles: current
             .unit
             .iter()
@@ -208,7 +214,7 @@ pub fn abc_smc(ev: &Evaluator, s: &AbcSettings, progress: &(dyn Fn() + Sync)) ->
         distances: current.distances,
         runs,
         tolerances,
-    }
+    })
 }
 
 /// The q-quantile of the finite values (infinity if none).

@@ -2,10 +2,9 @@
 //! calibration and the hindcast report.
 
 use rand::Rng;
-use rayon::prelude::*;
 
-use crate::error::ConfigError;
 use crate::random::{Purpose, stream};
+use crate::work::{self, Pool, WorkError};
 
 use super::Posterior;
 use super::evaluate::Evaluator;
@@ -109,35 +108,39 @@ pub fn by_family(targets: &[Target], comps: &[Comparison]) -> Vec<(String, f64, 
 
 /// Replicated runs: replicate r uses seed `replicate_seed(seed, r)` and, when
 /// a posterior is given, a particle drawn by weight from a keyed stream.
-/// Returns, per replicate, the value of each target.
+/// Returns, per replicate, the value of each target. The replicates are
+/// batch `batch` of `pool`.
+#[allow(clippy::too_many_arguments)]
 pub fn replicate(
     ev: &Evaluator,
     posterior: &Posterior,
     replicates: usize,
     seed: u64,
     scale: f64,
+    pool: &dyn Pool,
+    batch: &str,
     progress: &(dyn Fn() + Sync),
-) -> Result<Vec<Vec<f64>>, ConfigError> {
+) -> Result<Vec<Vec<f64>>, WorkError> {
     let total: f64 = posterior.weights.iter().sum();
-    (0..replicates)
-        .into_par_iter()
-        .map(|r| {
-            let mut rng = stream(seed, r as u64, 0, Purpose::Posterior);
-            let x = (rng.next_u32() as f64 + 0.5) / 4_294_967_296.0 * total;
-            let mut acc = 0.0;
-            let mut pick = posterior.weights.len() - 1;
-            for (i, w) in posterior.weights.iter().enumerate() {
-                acc += w;
-                if x < acc {
-                    pick = i;
-                    break;
-                }
+    work::map(pool, batch, replicates, |r| -> Result<Vec<f64>, String> {
+        let mut rng = stream(seed, r as u64, 0, Purpose::Posterior);
+        let x = (rng.next_u32() as f64 + 0.5) / 4_294_967_296.0 * total;
+        let mut acc = 0.0;
+        let mut pick = posterior.weights.len() - 1;
+        for (i, w) in posterior.weights.iter().enumerate() {
+            acc += w;
+            if x < acc {
+                pick = i;
+                break;
             }
-            let v = ev.simulate(&posterior.particles[pick], replicate_seed(seed, r), scale);
-            progress();
-            v
-        })
-        .collect()
+        }
+        let v = ev.simulate(&posterior.particles[pick], replicate_seed(seed, r), scale);
+        progress();
+        v.map_err(|e| e.to_string())
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>, String>>()
+    .map_err(WorkError::Unit)
 }
 
 #[cfg(test)]

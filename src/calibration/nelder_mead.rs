@@ -1,27 +1,38 @@
 //! Nelder-Mead on the unit cube of the free parameters (points outside are
 //! clamped): a fast point fit. The initial simplex is evaluated in
-//! parallel; each later step is one model run (two on a shrink).
+//! parallel; each later step is one model run (d on a shrink). Each
+//! evaluation is a batch of `crate::work` (`nm-<runs so far>`), so a
+//! resumed fit recomputes none it finished.
 
-use rayon::prelude::*;
+use crate::work::{self, Pool, WorkError};
 
 use super::Posterior;
 use super::evaluate::Evaluator;
 
 /// Minimises the distance from the config's own values (or the centre of
 /// the bounds) within `budget` model runs.
-pub fn nelder_mead(ev: &Evaluator, budget: u64, seed: u64, progress: &(dyn Fn() + Sync)) -> Posterior {
+pub fn nelder_mead(
+    ev: &Evaluator,
+    budget: u64,
+    seed: u64,
+    pool: &dyn Pool,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Posterior, WorkError> {
     let d = ev.free.len();
-    let f = |u: &[f64]| -> f64 {
-        let theta: Vec<f64> = ev
-            .free
-            .iter()
-            .zip(u)
-            .map(|(p, &x)| p.from_unit(x.clamp(0.0, 1.0)))
-            .collect();
-        let v = ev.distance(&theta, seed);
-        progress();
-        v
+    let many = |runs: u64, points: &[Vec<f64>]| -> Result<Vec<f64>, WorkError> {
+        work::map(pool, &format!("nm-{runs}"), points.len(), |i| {
+            let theta: Vec<f64> = ev
+                .free
+                .iter()
+                .zip(&points[i])
+                .map(|(p, &x)| p.from_unit(x.clamp(0.0, 1.0)))
+                .collect();
+            let v = ev.distance(&theta, seed);
+            progress();
+            v
+        })
     };
+    let f = |runs: u64, u: &[f64]| -> Result<f64, WorkError> { Ok(many(runs, &[u.to_vec()])?[0]) };
     let start: Vec<f64> = ev
         .free
         .iter()
@@ -40,7 +51,7 @@ pub fn nelder_mead(ev: &Evaluator, budget: u64, seed: u64, progress: &(dyn Fn() 
             v
         })
         .collect();
-    let mut values: Vec<f64> = simplex.par_iter().map(|v| f(v)).collect();
+    let mut values: Vec<f64> = many(0, &simplex)?;
     let mut runs = (d + 1) as u64;
     while runs < budget {
         let mut order: Vec<usize> = (0..=d).collect();
@@ -59,18 +70,18 @@ pub fn nelder_mead(ev: &Evaluator, budget: u64, seed: u64, progress: &(dyn Fn() 
                 .collect()
         };
         let xr = along(-1.0);
-        let fr = f(&xr);
+        let fr = f(runs, &xr)?;
         runs += 1;
         if fr < values[0] {
             let xe = along(-2.0);
-            let fe = f(&xe);
+            let fe = f(runs, &xe)?;
             runs += 1;
             (simplex[d], values[d]) = if fe < fr { (xe, fe) } else { (xr, fr) };
         } else if fr < values[d - 1] {
             (simplex[d], values[d]) = (xr, fr);
         } else {
             let xc = if fr < values[d] { along(-0.5) } else { along(0.5) };
-            let fc = f(&xc);
+            let fc = f(runs, &xc)?;
             runs += 1;
             if fc < values[d].min(fr) {
                 (simplex[d], values[d]) = (xc, fc);
@@ -80,7 +91,7 @@ pub fn nelder_mead(ev: &Evaluator, budget: u64, seed: u64, progress: &(dyn Fn() 
                     .iter()
                     .map(|v| v.iter().zip(&best).map(|(x, b)| b + 0.5 * (x - b)).collect())
                     .collect();
-                let fs: Vec<f64> = shrunk.par_iter().map(|v| f(v)).collect();
+                let fs: Vec<f64> = many(runs, &shrunk)?;
                 runs += d as u64;
                 for (k, (v, fv)) in shrunk.into_iter().zip(fs).enumerate() {
                     simplex[k + 1] = v;
@@ -98,11 +109,11 @@ pub fn nelder_mead(ev: &Evaluator, budget: u64, seed: u64, progress: &(dyn Fn() 
         .zip(&simplex[best])
         .map(|(p, &x)| p.from_unit(x))
         .collect();
-    Posterior {
+    Ok(Posterior {
         particles: vec![theta],
         weights: vec![1.0],
         distances: vec![values[best]],
         runs,
         tolerances: Vec::new(),
-    }
+    })
 }

@@ -18,6 +18,7 @@ use careersim::load_rules;
 
 use careersim::limits::{MAX_BUDGET, MAX_GENERATIONS, MAX_PARTICLES, MAX_REPLICATES, run_bytes};
 
+use super::job::{Fingerprint, Job, ResumeArgs};
 use super::{
     Progress, RunControl, base_overrides, check_memory, count_arg, date_arg, destination, read_text, source, threads,
 };
@@ -73,6 +74,9 @@ pub struct CalibrateArgs {
     /// Threads, memory limit, replacing results, progress.
     #[command(flatten)]
     control: RunControl,
+    /// Resuming an interrupted calibration.
+    #[command(flatten)]
+    resume: ResumeArgs,
 }
 
 #[derive(clap::Args)]
@@ -113,6 +117,9 @@ pub struct HindcastArgs {
     /// Threads, memory limit, replacing results, progress.
     #[command(flatten)]
     control: RunControl,
+    /// Resuming an interrupted hindcast.
+    #[command(flatten)]
+    resume: ResumeArgs,
 }
 
 fn fmt(x: f64) -> String {
@@ -234,8 +241,10 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let base = base_overrides(&src, &args.params, &args.set)?;
     let rules = load_rules(&src, &base)?;
     let targets_file = args.targets.display().to_string();
-    let targets = parse_targets(&targets_file, &read_text(&args.targets)?, &rules)?;
-    let free = parse_free(&args.free.display().to_string(), &read_text(&args.free)?, &src)?;
+    let targets_text = read_text(&args.targets)?;
+    let free_text = read_text(&args.free)?;
+    let targets = parse_targets(&targets_file, &targets_text, &rules)?;
+    let free = parse_free(&args.free.display().to_string(), &free_text, &src)?;
     // The fit table runs at full scale, one run per thread at once; a free
     // parameter at its upper bound may enlarge a run (an intake, say).
     let one_run = free
@@ -266,16 +275,33 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     )?;
 
     let t0 = Instant::now();
-    let dest = destination(
-        &args.out,
-        args.control.force,
-        &[
-            args.config.as_deref(),
-            args.params.as_deref(),
-            Some(&args.targets),
-            Some(&args.free),
-        ],
-    )?;
+    let root = super::job::Ranks::current().is_root();
+    let dest = if root {
+        Some(destination(
+            &args.out,
+            args.control.force,
+            &[
+                args.config.as_deref(),
+                args.params.as_deref(),
+                Some(&args.targets),
+                Some(&args.free),
+            ],
+        )?)
+    } else {
+        None
+    };
+    let fp = Fingerprint::new("calibrate")
+        .with("config", format!("{:016x}", rules.config_hash))
+        .with_text("targets", Some(&targets_text))
+        .with_text("free", Some(&free_text))
+        .with("method", format!("{:?}", args.method))
+        .with("particles", args.particles)
+        .with("generations", args.generations)
+        .with("budget", args.budget)
+        .with("seed", args.seed)
+        .with("scale", args.scale)
+        .with("fit replicates", args.fit_replicates);
+    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
     let pb = Progress::new(args.control.quiet, args.budget, "model runs (fit)");
     let tick = || pb.inc();
     let posterior = match args.method {
@@ -288,9 +314,10 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
                 seed: args.seed,
                 quantile: 0.5,
             },
+            &job,
             &tick,
-        ),
-        Method::NelderMead => nelder_mead(&ev, args.budget, args.seed, &tick),
+        )?,
+        Method::NelderMead => nelder_mead(&ev, args.budget, args.seed, &job, &tick)?,
     };
     pb.finish();
     let fit_seconds = t0.elapsed().as_secs_f64();
@@ -302,9 +329,12 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         "full-scale replicates (fit table)",
     );
     let tick = || pb.inc();
-    let sims = fit::replicate(&ev, &posterior, args.fit_replicates, args.seed, 1.0, &tick)?;
+    let sims = fit::replicate(&ev, &posterior, args.fit_replicates, args.seed, 1.0, &job, "fit", &tick)?;
     pb.finish();
     let check_seconds = t1.elapsed().as_secs_f64();
+    let Some(dest) = dest else {
+        return Ok(()); // another rank: rank 0 writes
+    };
     let comps = fit::compare(&targets, &sims);
 
     let method = format!("{:?}", args.method);
@@ -349,6 +379,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         "tolerances": posterior.tolerances,
         "fit_replicates": args.fit_replicates,
         "threads": n_threads,
+        "mpi_ranks": job.ranks().size(),
         "fit_seconds": fit_seconds,
         "fit_table_seconds": check_seconds,
     });
@@ -363,8 +394,10 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     ];
     dest.commit(&files)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    let account = job.account();
+    job.finish()?;
     println!(
-        "calibrate ({method}): {} model runs in {fit_seconds:.1} s at scale {}; fit table from {} full-scale replicates in {check_seconds:.1} s",
+        "calibrate ({method}): {} model runs in {fit_seconds:.1} s at scale {}; fit table from {} full-scale replicates in {check_seconds:.1} s ({account})",
         posterior.runs, args.scale, args.fit_replicates
     );
     print!("{summary}");
@@ -411,15 +444,20 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         )?;
     }
     let observed_file = args.observed.display().to_string();
-    let all = parse_targets(&observed_file, &read_text(&args.observed)?, &rules)?;
+    let observed_text = read_text(&args.observed)?;
+    let all = parse_targets(&observed_file, &observed_text, &rules)?;
     let (targets, skipped): (Vec<Target>, Vec<Target>) =
         all.into_iter().partition(|t| t.date >= from && t.date <= until);
     if targets.is_empty() {
         bail!("{observed_file}: no observations between {from} and {until}");
     }
-    let (free, point) = match &args.posterior {
-        Some(p) => parse_posterior(&p.display().to_string(), &read_text(p)?, &src)?,
-        None => (
+    let posterior_text = match &args.posterior {
+        Some(p) => Some(read_text(p)?),
+        None => None,
+    };
+    let (free, point) = match (&args.posterior, &posterior_text) {
+        (Some(p), Some(text)) => parse_posterior(&p.display().to_string(), text, &src)?,
+        _ => (
             Vec::new(),
             Posterior {
                 particles: vec![Vec::new()],
@@ -438,21 +476,48 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         scale: args.scale,
     };
     let t0 = Instant::now();
-    let dest = destination(
-        &args.out,
-        args.control.force,
-        &[
-            args.config.as_deref(),
-            args.params.as_deref(),
-            args.posterior.as_deref(),
-            Some(&args.observed),
-        ],
-    )?;
+    let root = super::job::Ranks::current().is_root();
+    let dest = if root {
+        Some(destination(
+            &args.out,
+            args.control.force,
+            &[
+                args.config.as_deref(),
+                args.params.as_deref(),
+                args.posterior.as_deref(),
+                Some(&args.observed),
+            ],
+        )?)
+    } else {
+        None
+    };
+    let fp = Fingerprint::new("hindcast")
+        .with("config", format!("{:016x}", rules.config_hash))
+        .with_text("observed", Some(&observed_text))
+        .with_text("posterior", posterior_text.as_deref())
+        .with("from", from)
+        .with("until", until)
+        .with("replicates", args.replicates)
+        .with("seed", args.seed)
+        .with("scale", args.scale);
+    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
     let pb = Progress::new(args.control.quiet, args.replicates as u64, "replicates");
     let tick = || pb.inc();
-    let sims = fit::replicate(&ev, &point, args.replicates, args.seed, args.scale, &tick)?;
+    let sims = fit::replicate(
+        &ev,
+        &point,
+        args.replicates,
+        args.seed,
+        args.scale,
+        &job,
+        "hindcast",
+        &tick,
+    )?;
     pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
+    let Some(dest) = dest else {
+        return Ok(()); // another rank: rank 0 writes
+    };
     let comps = fit::compare(&targets, &sims);
     let manifest = serde_json::json!({
         "careersim_version": env!("CARGO_PKG_VERSION"),
@@ -468,6 +533,7 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         "seed": args.seed,
         "scale": args.scale,
         "threads": n_threads,
+        "mpi_ranks": job.ranks().size(),
         "observations_compared": targets.len(),
         "observations_outside_window": skipped.len(),
         "seconds": seconds,
@@ -480,8 +546,10 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
     ];
     dest.commit(&files)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    let account = job.account();
+    job.finish()?;
     println!(
-        "hindcast {from}..{until}: {} observations ({} outside the window skipped), {} replicates in {seconds:.1} s",
+        "hindcast {from}..{until}: {} observations ({} outside the window skipped), {} replicates in {seconds:.1} s ({account})",
         targets.len(),
         skipped.len(),
         args.replicates

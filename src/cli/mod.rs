@@ -2,8 +2,10 @@
 //! threads, progress, output destinations and interrupts.
 
 pub mod calibrate;
+pub mod job;
 pub mod report;
 pub mod scenarios;
+pub mod snapshot_file;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -114,11 +116,12 @@ pub fn parameters(
 /// The most worker threads any command accepts.
 pub const MAX_THREADS: usize = 1024;
 
-/// Worker threads: the given number, or every available core. Zero or more
-/// than [`MAX_THREADS`] is refused.
+/// Worker threads: the given number, or every available core (shared by
+/// the MPI ranks on this node). Zero or more than [`MAX_THREADS`] is
+/// refused.
 pub fn threads(t: Option<usize>) -> Result<usize> {
     match t {
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(job::default_threads(&job::Ranks::current())),
         Some(0) => bail!("--threads 0: must be at least 1 (omit it to use every core)"),
         Some(n) if n > MAX_THREADS => bail!("--threads {n}: must be at most {MAX_THREADS}"),
         Some(n) => Ok(n),
@@ -143,6 +146,9 @@ fn plain_progress_every() -> Duration {
 pub struct Progress {
     bar: Option<ProgressBar>,
     plain: Option<Plain>,
+    /// Units one tick stands for: the MPI ranks, on rank 0 (the only one
+    /// that reports), which sees only its own share of the runs.
+    weight: u64,
 }
 
 struct Plain {
@@ -157,8 +163,14 @@ struct Plain {
 impl Progress {
     /// `len` units of `what`; hidden with `quiet`.
     pub fn new(quiet: bool, len: u64, what: &str) -> Progress {
-        if quiet {
-            return Progress { bar: None, plain: None };
+        let ranks = job::Ranks::current();
+        let weight = ranks.size() as u64;
+        if quiet || !ranks.is_root() {
+            return Progress {
+                bar: None,
+                plain: None,
+                weight,
+            };
         }
         if std::io::stderr().is_terminal() {
             let pb = ProgressBar::new(len);
@@ -170,6 +182,7 @@ impl Progress {
             return Progress {
                 bar: Some(pb),
                 plain: None,
+                weight,
             };
         }
         let now = Instant::now();
@@ -183,16 +196,17 @@ impl Progress {
                 last: Mutex::new(now),
                 every: plain_progress_every(),
             }),
+            weight,
         }
     }
 
     /// One more unit done (callable from worker threads).
     pub fn inc(&self) {
         if let Some(b) = &self.bar {
-            b.inc(1);
+            b.inc(self.weight);
         }
         if let Some(p) = &self.plain {
-            let done = p.done.fetch_add(1, Ordering::Relaxed) + 1;
+            let done = (p.done.fetch_add(self.weight, Ordering::Relaxed) + self.weight).min(p.len);
             let Ok(mut last) = p.last.try_lock() else {
                 return;
             };

@@ -2403,10 +2403,11 @@ mod tests {
             months: 30,
             branch: None,
             posterior: None,
+            from_snapshot: None,
         };
         let rules = baseline_rules(&src, &[], 30).unwrap();
         let series = reported_series(&rules);
-        let runs = run_ensemble(&spec, &series, &|| {}).unwrap();
+        let runs = run_ensemble(&spec, &series, &careersim::work::Threads, &|| {}).unwrap();
         let (summary, difference) = tables(&spec, &rules, &series, &runs);
         let effects = careersim::ensemble::cost_effectiveness(&spec, &rules, &series, &runs);
         render(&spec, &rules, &summary, &difference, &runs, &series, &effects).unwrap()

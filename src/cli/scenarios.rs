@@ -15,6 +15,7 @@ use careersim::series::split_name;
 
 use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
 
+use super::job::{Fingerprint, Job, ResumeArgs};
 use super::{Progress, RunControl, check_memory, count_arg, date_arg, destination, parameters, read_text, report};
 
 #[derive(clap::Args)]
@@ -30,6 +31,13 @@ pub struct ScenariosArgs {
     /// one, snapshot it, and continue every scenario from the snapshot.
     #[arg(long)]
     branch_at: Option<String>,
+    /// Continue every scenario from a snapshot saved by `run
+    /// --save-snapshot` (the same config, parameters, --set and --scale):
+    /// replicate r continues with the snapshot's seed + r, so replicate 0
+    /// is the saved run's own future and `--replicates 1` equals
+    /// `--branch-at` the month after the snapshot.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["branch_at", "posterior", "seed"])]
+    from_snapshot: Option<PathBuf>,
     /// Last month simulated (default: the config's horizon).
     #[arg(long)]
     until: Option<String>,
@@ -62,6 +70,9 @@ pub struct ScenariosArgs {
     /// Threads, memory limit, replacing results, progress.
     #[command(flatten)]
     control: RunControl,
+    /// Resuming an interrupted ensemble.
+    #[command(flatten)]
+    resume: ResumeArgs,
 }
 
 /// The summary or difference table as CSV: the series beside its measure,
@@ -193,6 +204,20 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         );
     }
     let months = months as u32;
+    let snapshot = match &args.from_snapshot {
+        Some(p) => {
+            let (snap, bytes) = super::snapshot_file::read(p)?;
+            if snap.month >= months {
+                bail!(
+                    "--from-snapshot {}: it ends at {}, not before --until {until}",
+                    p.display(),
+                    rules0.start.plus(snap.month)
+                );
+            }
+            Some((snap.seed, snap.month, bytes))
+        }
+        None => None,
+    };
     let branch = match &args.branch_at {
         Some(b) => {
             let at = date_arg("--branch-at", b)?;
@@ -229,23 +254,57 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
                 );
             }
         }
+        if let (Some(first), Some((_, m, _))) = (s.first_change(), &snapshot) {
+            let at = rules0.start.plus(m + 1);
+            if first < at {
+                bail!(
+                    "{}: a lever starts {first}, but the snapshot {} already holds the months to {}; scenarios may \
+                     only differ from {at}",
+                    p.display(),
+                    args.from_snapshot
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(""))
+                        .display(),
+                    rules0.start.plus(*m)
+                );
+            }
+        }
         scenarios.push(s);
     }
-    let posterior = match &args.posterior {
-        Some(p) => Some(parse_posterior(&p.display().to_string(), &read_text(p)?, &src)?),
+    let posterior_text = match &args.posterior {
+        Some(p) => Some(read_text(p)?),
         None => None,
+    };
+    let posterior = match (&args.posterior, &posterior_text) {
+        (Some(p), Some(text)) => Some(parse_posterior(&p.display().to_string(), text, &src)?),
+        _ => None,
     };
     let spec = EnsembleSpec {
         config: &src,
         base: base.clone(),
         scenarios,
         replicates: args.replicates,
-        seed: args.seed,
+        seed: snapshot.as_ref().map_or(args.seed, |s| s.0),
         months,
         branch,
         posterior: posterior.as_ref().map(|(f, p)| (f.as_slice(), p, args.draws)),
+        from_snapshot: snapshot.as_ref().map(|s| s.2.as_slice()),
     };
     let rules = baseline_rules(&src, &base, months)?;
+    if snapshot.is_some() {
+        // Refused here, by its file, rather than in every run.
+        let (snap, _) = super::snapshot_file::read(args.from_snapshot.as_deref().expect("given"))?;
+        if snap.config_hash != rules.history_hash {
+            bail!(
+                "--from-snapshot {}: {}",
+                args.from_snapshot.as_deref().expect("given").display(),
+                careersim::error::SnapshotError::ConfigMismatch {
+                    found: format!("{:016x}", snap.config_hash),
+                    expected: format!("{:016x}", rules.history_hash),
+                }
+            );
+        }
+    }
     // One run's memory: the largest of the baseline and each scenario with
     // all its levers in force; runs held at once: one per thread.
     let tree = careersim::scenario::base_tree(&src, &base)?;
@@ -266,23 +325,49 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
     let t0 = Instant::now();
-    let dest = destination(
-        &args.out,
-        args.control.force,
-        &[
-            (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
-            args.params.as_deref(),
-            args.posterior.as_deref(),
-        ]
-        .into_iter()
-        .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
-        .collect::<Vec<_>>(),
-    )?;
+    let root = super::job::Ranks::current().is_root();
+    let dest = if root {
+        Some(destination(
+            &args.out,
+            args.control.force,
+            &[
+                (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
+                args.params.as_deref(),
+                args.posterior.as_deref(),
+                args.from_snapshot.as_deref(),
+            ]
+            .into_iter()
+            .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
+            .collect::<Vec<_>>(),
+        )?)
+    } else {
+        None
+    };
+    let mut fp = Fingerprint::new("scenarios")
+        .with("config", format!("{:016x}", rules.config_hash))
+        .with("replicates", args.replicates)
+        .with("draws", draws)
+        .with("seed", spec.seed)
+        .with("branch", format!("{branch:?}"))
+        .with_text("posterior", posterior_text.as_deref())
+        .with(
+            "snapshot",
+            snapshot
+                .as_ref()
+                .map_or("none".into(), |s| format!("{:016x}", careersim::rules::fnv1a(&s.2))),
+        );
+    for (p, s) in args.scenarios.iter().zip(spec.scenarios.iter().skip(1)) {
+        fp = fp.with_text(&format!("scenario {}", s.name), Some(&read_text(p)?));
+    }
+    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
     let pb = Progress::new(args.control.quiet, total, "scenario runs");
     let tick = || pb.inc();
-    let runs = run_ensemble(&spec, &series, &tick)?;
+    let runs = run_ensemble(&spec, &series, &job, &tick)?;
     pb.finish();
     let seconds = t0.elapsed().as_secs_f64();
+    let Some(dest) = dest else {
+        return Ok(()); // another rank: rank 0 writes
+    };
     let (summary, difference) = tables(&spec, &rules, &series, &runs);
     let effects = careersim::ensemble::cost_effectiveness(&spec, &rules, &series, &runs);
 
@@ -327,6 +412,9 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         "start": rules.start.to_string(),
         "until": until.to_string(),
         "branch_at": branch.map(|b| rules.start.plus(b + 1).to_string()),
+        "from_snapshot": args.from_snapshot.as_ref().map(|p| p.display().to_string()),
+        "snapshot_ends": snapshot.as_ref().map(|s| rules.start.plus(s.1).to_string()),
+        "mpi_ranks": job.ranks().size(),
         "scale": args.scale,
         "threads": threads,
         "runs": runs.len(),
@@ -358,8 +446,10 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     )?);
     dest.commit(&files)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    let account = job.account();
+    job.finish()?;
     println!(
-        "scenarios: {} scenarios x {} replicates x {draws} parameter draws = {} runs to {until} in {seconds:.1} s{}",
+        "scenarios: {} scenarios x {} replicates x {draws} parameter draws = {} runs to {until} in {seconds:.1} s ({account}){}",
         spec.scenarios.len(),
         args.replicates,
         runs.len(),
