@@ -357,7 +357,7 @@ impl Job {
         }
         if self.ranks.size() > 1 {
             s += &format!(
-                " on {} MPI ranks ({} bytes of results gathered)",
+                " on {} MPI ranks, {} bytes of results gathered",
                 self.ranks.size(),
                 self.gathered_bytes.load(Ordering::Relaxed)
             );
