@@ -12,6 +12,7 @@
 # (done here).
 #
 # Usage: benches/mpi_scaling.sh [REPEATS] [REPLICATES]
+# (REPORT_ONLY=1 rewrites the report from the last mpi_scaling.jsonl.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-3}
@@ -19,6 +20,7 @@ REPLICATES=${2:-24}
 T=${CARGO_TARGET_DIR:-target}
 OUT=results/bench
 mkdir -p "$OUT"
+if [ "${REPORT_ONLY:-0}" != 1 ]; then
 cargo build --release --features mpi --quiet
 BIN="$T/release/careersim"
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe --bind-to none)
@@ -50,6 +52,8 @@ PY
   done
 done
 mv "$RUNS.tmp" "$RUNS"
+fi
+RUNS="$OUT/mpi_scaling.jsonl"
 python3 - "$RUNS" "$REPEATS" "$REPLICATES" > "$OUT/mpi_scaling.md.tmp" <<'PY'
 import json, sys, statistics, subprocess
 runs = [json.loads(l) for l in open(sys.argv[1])]
@@ -91,21 +95,24 @@ print(f"  (start-up, tables, plots, report) {serial:.2f} s, run once on rank 0."
 print(f"- Each unit's result gathered across ranks is {per_unit_bytes:.0f} bytes (its values of every reported")
 print("  series at every report month); an ABC candidate's is 8 bytes (its distance).")
 print("\nA **projection**, not a measurement: a 10,000-run ABC-SMC calibration of the shipped kind (300")
-print("particles, so batches of 300 candidates, each batch gathered before the next is proposed). The")
-print("shipped England calibration measured 1,952 s for 6,000 runs on 2 threads (0.65 s per run on 2")
-print("cores, i.e. 1.3 core-seconds per run at scale 5 to 2025-09; `calibration/england/manifest.json`).")
-print("With c cores, each batch of 300 takes ceil(300 / c) rounds of 1.3 s (runs are alike in cost;")
-print("the gather of 300 x 8 bytes is negligible), and 10,000 runs are 34 batches:\n")
-print("| cores | projected hours |")
+print("particles, so batches of 300 candidates, each batch gathered before the next is proposed), each")
+print(f"run costing the {unit:.3f} core-seconds measured above (a calibration run at scale 5 is of the")
+print("same kind: 2015-09 to 2024-10). With c cores a batch of 300 takes ceil(300 / c) rounds of one run")
+print("(runs alike in cost; gathering 300 distances of 8 bytes is negligible); 10,000 runs are 34 batches:\n")
+print("| cores | projected time |")
 print("|---:|---:|")
 import math
 for c in [1, 16, 256]:
-    t = 34 * math.ceil(300 / c) * 1.3
-    print(f"| {c} | {t / 3600:.2f} |")
-print("\nAt 256 cores the batches of 300 leave cores idle (two rounds of 1.3 s per batch); more particles")
-print("per generation, not more cores, is what then shortens a calibration. Assumed: runs of equal cost,")
+    t = 34 * math.ceil(300 / c) * unit
+    print(f"| {c} | {t / 60:.1f} min |")
+print("\nCross-check: the shipped England calibration took 1,952 s for 6,000 runs on 2 threads")
+print("(`calibration/england/manifest.json`, with other jobs sharing the cores for part of it): 0.65 s")
+print("of wall time per run on 2 cores, 1.3 core-seconds, so the projection may be optimistic by up to")
+print("about 1.8x. At 256 cores the batches of 300 leave cores idle (two rounds per batch); more particles")
+print("per generation, not more cores, then shortens a calibration. Assumed: runs of equal cost,")
 print("one core per rank-thread, a shared file system for the output and checkpoint, and the network")
-print("latency of a gather (~10 µs at np=2 here) small against a run.")
+print("latency of a gather small against a run (an all-reduce of 2,048 u64 took ~12 µs at np = 2 on this")
+print("machine). The fit table after the fit (20 full-scale replicates) is not included.")
 print("\n## Machine\n")
 print("```")
 print(subprocess.run("lscpu | grep -E '^(CPU\\(s\\)|Model name)'; mpirun --version | head -1", shell=True, capture_output=True, text=True).stdout.strip())
