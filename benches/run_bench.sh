@@ -78,6 +78,7 @@ if top + ("engine",) in rows:
             print(f"| throughput roughly flat 1e5 → 1e7, {t} thread(s) | 1e5/1e7 = {lo/hi:.2f} | {met(0.67 <= lo/hi <= 1.5)} (within 1.5x) |")
     print(f"| England baseline, 30 years, < 10 s | {england} s | {met(float(england) < 10)} |")
     print()
+print("## MPI\n\nScaling across MPI ranks (issue 16): `mpi_scaling.md`, from `benches/mpi_scaling.sh`.\n")
 print("## Machine\n")
 print("```")
 print(sh("lscpu | grep -E 'Model name|^CPU\\(s\\)|Thread|MHz|L2|L3'"))
