@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use careersim::config::ConfigSource;
-use careersim::output::{Manifest, run_files};
+use careersim::output::Manifest;
 use careersim::{Simulation, load_rules};
 
 mod cli;
@@ -246,13 +246,32 @@ fn run(args: RunArgs) -> Result<()> {
         None => None,
     };
     let seed = args.seed.or(from.as_ref().map(|s| s.seed)).unwrap_or(rules.seed);
-    if let Some(p) = &args.save_snapshot {
-        cli::snapshot_file::check_target(p, args.control.force)?;
-    }
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/{}-{seed}", rules.name)));
+    if let Some(p) = &args.save_snapshot {
+        cli::snapshot_file::check_target(p, args.control.force)?;
+        // A snapshot inside the result directory would go with it when the
+        // result is next replaced.
+        let real = |x: &std::path::Path| {
+            std::fs::canonicalize(x)
+                .or_else(|_| std::path::absolute(x))
+                .unwrap_or_else(|_| x.to_path_buf())
+        };
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if real(parent).starts_with(real(&out)) {
+            bail!(
+                "--save-snapshot {} is inside --out {}: the next run writing there would remove it; save it \
+                 beside the results instead",
+                p.display(),
+                out.display()
+            );
+        }
+    }
     let dest = cli::destination(
         &out,
         args.control.force,
@@ -318,7 +337,7 @@ fn run(args: RunArgs) -> Result<()> {
         parameters: params.label,
         overrides,
     };
-    let files = cli::report::with_run_report(&rules, &history, run_files(&rules, &history, &manifest))?;
+    let files = cli::report::run_files_with_report(&rules, &history, &manifest)?;
     dest.commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     print_summary(&rules, &history, &out, wall, agent_months);

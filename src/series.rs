@@ -582,6 +582,101 @@ impl SeriesId {
         }
     }
 
+    /// The count a flow measure (leavers, joiners, returns) adds in one
+    /// month's record — flows of its scope and area, and for leavers and
+    /// joiners the retire-and-return counted as both; `None` for every other
+    /// measure. A window's count is the sum of its months' (exact integers),
+    /// which lets [`SeriesId::values`] count each month once.
+    fn month_count(&self, rules: &Rules, rec: &MonthRecord) -> Option<u64> {
+        let rs = std::slice::from_ref(rec);
+        let region = self.region;
+        Some(match self.measure {
+            Measure::RateLeaver(sc) | Measure::CountLeavers(sc) => {
+                flow_sum(rules, rs, region, |f, t| leaves(rules, sc, f, t)) + retirements(rules, rs, (sc, region), true)
+            }
+            Measure::CountJoiners(sc) => {
+                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| match (f, t) {
+                    (_, Some((g, ts))) if is_employed(ts) && sc.covers(rules, g) => match f {
+                        None => true,
+                        Some((_, fs)) => matches!(fs, State::Student | State::Leaver | State::OverseasRecruit),
+                    },
+                    _ => false,
+                };
+                flow_sum(rules, rs, region, joins) + retirements(rules, rs, (sc, region), true)
+            }
+            Measure::CountIntlJoiners(sc) => {
+                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
+                flow_sum(rules, rs, region, joins)
+            }
+            Measure::CountPauseReturns(sc) => {
+                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
+                    matches!((f, t), (Some((g, State::Pause)), Some((_, ts)))
+                        if sc.covers(rules, g) && matches!(ts, State::Trainee | State::Ltft | State::Returner))
+                };
+                flow_sum(rules, rs, region, back)
+            }
+            Measure::CountSupporttReturners(sc) | Measure::CountRtpReturners(sc) => {
+                let supportt = matches!(self.measure, Measure::CountSupporttReturners(_));
+                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
+                    matches!((f, t), (Some((_, State::Pause | State::Leaver)), Some((g, State::Returner)))
+                        if sc.covers(rules, g) && (rules.grades[g as usize].kind == GradeKind::Training) == supportt)
+                };
+                flow_sum(rules, rs, region, back)
+            }
+            _ => return None,
+        })
+    }
+
+    /// A flow measure's count over a window of records.
+    fn window_count(&self, rules: &Rules, records: &[MonthRecord]) -> u64 {
+        records.iter().map(|r| self.month_count(rules, r).unwrap_or(0)).sum()
+    }
+
+    /// The value at every month index of `records` (as [`SeriesId::value`]
+    /// at each, to the bit), computing a flow measure's monthly counts once
+    /// rather than once per window that holds them (twelve times at year
+    /// grain).
+    pub fn values(&self, rules: &Rules, records: &[MonthRecord], grain: Grain) -> Vec<Option<f64>> {
+        let counts: Option<Vec<u64>> = records.iter().map(|r| self.month_count(rules, r)).collect();
+        let Some(counts) = counts else {
+            return (0..records.len())
+                .map(|m| self.value(rules, records, m, grain))
+                .collect();
+        };
+        let mut prefix = vec![0u64; records.len() + 1];
+        for (m, c) in counts.iter().enumerate() {
+            prefix[m + 1] = prefix[m] + c;
+        }
+        let scale = rules.population_scale;
+        let stocks: Vec<u64> = match self.measure {
+            Measure::RateLeaver(sc) => records
+                .iter()
+                .map(|r| stock_sum(rules, r, (sc, self.region), is_employed))
+                .collect(),
+            _ => Vec::new(),
+        };
+        (0..records.len())
+            .map(|month| {
+                if month < self.first_month(grain) {
+                    return None;
+                }
+                let lo = match grain {
+                    Grain::Month => month,
+                    Grain::Year => month - 11,
+                };
+                let n = prefix[month + 1] - prefix[lo];
+                match self.measure {
+                    Measure::RateLeaver(_) => {
+                        let k = (month + 1 - lo) as f64;
+                        let mean = (lo..=month).map(|m| stocks[m - 1] as f64).sum::<f64>() / k;
+                        if mean <= 0.0 { None } else { Some(n as f64 / mean) }
+                    }
+                    _ => Some(n as f64 * scale),
+                }
+            })
+            .collect()
+    }
+
     /// The value at month index `month` (records[0] is month 0), or `None`
     /// when the records do not reach it or the ratio is undefined.
     pub fn value(&self, rules: &Rules, records: &[MonthRecord], month: usize, grain: Grain) -> Option<f64> {
@@ -589,9 +684,11 @@ impl SeriesId {
             return None;
         }
         let scale = rules.population_scale;
+        // (A stock at year grain is its month's value: the window is only
+        // used by flows, which start at month 12.)
         let window = match grain {
             Grain::Month => month..=month,
-            Grain::Year => month - 11..=month,
+            Grain::Year => month.saturating_sub(11)..=month,
         };
         let rec = &records[month];
         let v = match self.measure {
@@ -626,9 +723,7 @@ impl SeriesId {
                 ratio(pause, all)?
             }
             Measure::RateLeaver(sc) => {
-                let leavers = flow_sum(rules, &records[window.clone()], self.region, |f, t| {
-                    leaves(rules, sc, f, t)
-                }) + retirements(rules, &records[window.clone()], (sc, self.region), true);
+                let leavers = self.window_count(rules, &records[window.clone()]);
                 let n = window.clone().count() as f64;
                 let mean = window
                     .map(|m| stock_sum(rules, &records[m - 1], (sc, self.region), is_employed) as f64)
@@ -639,28 +734,12 @@ impl SeriesId {
                 }
                 leavers as f64 / mean
             }
-            Measure::CountLeavers(sc) => {
-                (flow_sum(rules, &records[window.clone()], self.region, |f, t| {
-                    leaves(rules, sc, f, t)
-                }) + retirements(rules, &records[window], (sc, self.region), true)) as f64
-                    * scale
-            }
-            Measure::CountJoiners(sc) => {
-                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| match (f, t) {
-                    (_, Some((g, ts))) if is_employed(ts) && sc.covers(rules, g) => match f {
-                        None => true,
-                        Some((_, fs)) => matches!(fs, State::Student | State::Leaver | State::OverseasRecruit),
-                    },
-                    _ => false,
-                };
-                (flow_sum(rules, &records[window.clone()], self.region, joins)
-                    + retirements(rules, &records[window], (sc, self.region), true)) as f64
-                    * scale
-            }
-            Measure::CountIntlJoiners(sc) => {
-                let joins = |f: Option<(u8, State)>, t: Option<(u8, State)>| matches!((f, t), (Some((_, State::OverseasRecruit)), Some((g, ts))) if is_employed(ts) && sc.covers(rules, g));
-                flow_sum(rules, &records[window], self.region, joins) as f64 * scale
-            }
+            Measure::CountLeavers(_)
+            | Measure::CountJoiners(_)
+            | Measure::CountIntlJoiners(_)
+            | Measure::CountPauseReturns(_)
+            | Measure::CountSupporttReturners(_)
+            | Measure::CountRtpReturners(_) => self.window_count(rules, &records[window]) as f64 * scale,
             Measure::CountStarts(i) => {
                 let f = &rules.inflow_families;
                 records[window]
@@ -700,13 +779,6 @@ impl SeriesId {
                 ratio(left, left + moved)?
             }
             Measure::CountCcts => records[window].iter().map(|r| r.counters.ccts as f64).sum::<f64>() * scale,
-            Measure::CountPauseReturns(sc) => {
-                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
-                    matches!((f, t), (Some((g, State::Pause)), Some((_, ts)))
-                        if sc.covers(rules, g) && matches!(ts, State::Trainee | State::Ltft | State::Returner))
-                };
-                flow_sum(rules, &records[window], self.region, back) as f64 * scale
-            }
             Measure::CountUnfilled(which) => {
                 let mut n = 0u64;
                 for r in &records[window] {
@@ -723,14 +795,6 @@ impl SeriesId {
             }
             Measure::CountOnPause(sc) => {
                 stock_sum(rules, rec, (training_only(sc), self.region), |s| s == State::Pause) as f64 * scale
-            }
-            Measure::CountSupporttReturners(sc) | Measure::CountRtpReturners(sc) => {
-                let supportt = matches!(self.measure, Measure::CountSupporttReturners(_));
-                let back = |f: Option<(u8, State)>, t: Option<(u8, State)>| {
-                    matches!((f, t), (Some((_, State::Pause | State::Leaver)), Some((g, State::Returner)))
-                        if sc.covers(rules, g) && (rules.grades[g as usize].kind == GradeKind::Training) == supportt)
-                };
-                flow_sum(rules, &records[window], self.region, back) as f64 * scale
             }
             Measure::CountUnplaced(i) => {
                 records[window]

@@ -213,6 +213,19 @@ fn snapshot_files_that_cannot_be_used_are_refused_by_name() {
         &p("r2"),
     ]));
     assert!(e.contains("--force"), "{e}");
+    // Inside the result it would go with the result when it is replaced.
+    let e = err(&careersim(&[
+        "run",
+        cfg,
+        "--until",
+        "2020-12",
+        "--save-snapshot",
+        &p("r/s.snap"),
+        "--quiet",
+        "--out",
+        &p("r"),
+    ]));
+    assert!(e.contains("inside --out"), "{e}");
     assert!(
         !d.join("out").exists() && !d.join("r2").exists(),
         "no result from a refused command"

@@ -954,3 +954,29 @@ fn a_later_pension_age_keeps_consultants_in_their_early_sixties() {
     // month from 60 most of them retire within two years.
     assert!(later > 2 * legacy, "{later} at 65 vs {legacy} at 60");
 }
+
+/// `SeriesId::values` (each month's flows counted once) gives, to the bit,
+/// what `SeriesId::value` gives month by month, for every series a run's
+/// report and a scenario table use, at both grains.
+#[test]
+fn series_values_over_all_months_equal_the_month_by_month_values() {
+    let rules = small(&[]);
+    let mut sim = Simulation::new(rules.clone(), 3, None);
+    for _ in 0..30 {
+        sim.step_month();
+    }
+    let records = &sim.history().records;
+    let mut checked = 0;
+    for rep in careersim::ensemble::reported_series(&rules) {
+        for grain in [careersim::series::Grain::Month, careersim::series::Grain::Year] {
+            let all = rep.id.values(&rules, records, grain);
+            assert_eq!(all.len(), records.len());
+            for (m, v) in all.iter().enumerate() {
+                let one = rep.id.value(&rules, records, m, grain);
+                assert_eq!(v.map(f64::to_bits), one.map(f64::to_bits), "{} month {m}", rep.id.name);
+                checked += v.is_some() as usize;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}

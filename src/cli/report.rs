@@ -1,6 +1,6 @@
 //! Parquet tables, plots (SVG and PNG, drawn with plotters) and static
 //! report.html pages: for a scenario ensemble ([`render`]) and for one run
-//! ([`run_report_files`], [`with_run_report`]).
+//! ([`run_report_files`], [`run_files_with_report`]).
 //!
 //! Conventions shared by every table careersim writes here: a `date` is the
 //! last day of its month (ISO `2025-03-31` in CSV, `date32` in Parquet) —
@@ -375,7 +375,9 @@ fn both(
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new_with_quality(
             &mut png,
-            image::codecs::png::CompressionType::Best,
+            // zlib's default level: Best took ~4% of a whole England run
+            // for files a few per cent smaller.
+            image::codecs::png::CompressionType::Default,
             image::codecs::png::FilterType::Adaptive,
         ),
         &rgb,
@@ -1732,15 +1734,16 @@ fn monthly_parquet(rules: &Rules, h: &History) -> Result<Vec<u8>> {
 type RunValuesByMonth = Vec<(Reported, Vec<(u32, f64)>)>;
 
 fn run_values(rules: &Rules, h: &History, series: &[Reported]) -> RunValuesByMonth {
+    use rayon::prelude::*;
     series
-        .iter()
+        .par_iter()
         .map(|rep| {
-            let v = (0..h.records.len())
-                .filter_map(|m| {
-                    rep.id
-                        .value(rules, &h.records, m, rep.grain)
-                        .map(|v| (h.records[m].month, v))
-                })
+            let v = rep
+                .id
+                .values(rules, &h.records, rep.grain)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(m, v)| v.map(|v| (h.records[m].month, v)))
                 .collect();
             (rep.clone(), v)
         })
@@ -1778,22 +1781,26 @@ fn series_parquet(rules: &Rules, values: &RunValuesByMonth) -> Result<Vec<u8>> {
     parquet_bytes(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
 }
 
-/// A run's files plus its report: converts `files` (as `output::run_files`
-/// returns them) and appends [`run_report_files`], reading the manifest
-/// from `manifest.json` among them.
-pub fn with_run_report<N: Into<String>, C: Into<Vec<u8>>>(
+/// A run's tables (`careersim::output::run_files`) and its report, computed
+/// side by side on the pool (the report needs only the tables' names and
+/// the manifest).
+pub fn run_files_with_report(
     rules: &Rules,
     h: &History,
-    files: Vec<(N, C)>,
+    m: &careersim::output::Manifest,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out: Vec<(String, Vec<u8>)> = files.into_iter().map(|(n, c)| (n.into(), c.into())).collect();
-    let manifest = out
-        .iter()
-        .find(|f| f.0 == "manifest.json")
-        .and_then(|f| serde_json::from_slice(&f.1).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let names: Vec<String> = out.iter().map(|f| f.0.clone()).collect();
-    out.extend(run_report_files(rules, h, &manifest, &names)?);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&careersim::output::manifest_json(rules, m)).unwrap_or(serde_json::Value::Null);
+    let names: Vec<String> = careersim::output::RUN_FILES.iter().map(|n| n.to_string()).collect();
+    let (files, report) = rayon::join(
+        || careersim::output::run_files(rules, h, m),
+        || run_report_files(rules, h, &manifest, &names),
+    );
+    let mut out: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c.into_bytes()))
+        .collect();
+    out.extend(report?);
     Ok(out)
 }
 

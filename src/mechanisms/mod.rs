@@ -38,6 +38,9 @@ pub struct Ctx {
     pub month: u32,
     /// `random::month_key(seed, month)`, mixed once for the whole month.
     pub key: u64,
+    /// `random::month_key(seed, 0)`: the key of draws fixed for a
+    /// clinician's whole run (its pension-tax earnings rank).
+    pub key0: u64,
 }
 
 impl Ctx {
@@ -47,6 +50,7 @@ impl Ctx {
             seed,
             month,
             key: crate::random::month_key(seed, month),
+            key0: crate::random::month_key(seed, 0),
         }
     }
 }
