@@ -36,7 +36,7 @@ use crate::clinician::{
 use crate::config::RawPensions;
 use crate::error::ConfigError;
 use crate::limits::fmt_num;
-use crate::random::{Purpose, draw_u32, fires, threshold};
+use crate::random::{Purpose, draw_keyed, draw_u32, fires, threshold};
 use crate::rules::{Compiler, Grade, Group, Rules, StepRow};
 
 use super::Ctx;
@@ -408,7 +408,7 @@ fn affecting<'a>(p: &'a PensionRules, c: &Clinician, ctx: Ctx) -> Option<&'a Tax
         .find(|t| t.from <= ctx.month && ctx.month < t.until && t.grade[c.grade as usize])?;
     (c.state == State::Qualified
         && c.age_months >= t.min_age_months
-        && (draw_u32(ctx.seed, c.id(), 0, Purpose::TaxRank) as u64) < t.affected)
+        && (draw_keyed(ctx.key0, c.id(), Purpose::TaxRank) as u64) < t.affected)
         .then_some(t)
 }
 
