@@ -275,7 +275,11 @@ fn run(args: RunArgs) -> Result<()> {
     let dest = cli::destination(
         &out,
         args.control.force,
-        &[args.config.as_deref(), args.params.as_deref()],
+        &[
+            args.config.as_deref(),
+            args.params.as_deref(),
+            args.from_snapshot.as_deref(),
+        ],
     )?;
     careersim::schedule::init_threads(threads);
     if !args.control.quiet {
@@ -289,6 +293,10 @@ fn run(args: RunArgs) -> Result<()> {
         );
     }
 
+    let continued_from = from
+        .as_ref()
+        .zip(args.from_snapshot.as_ref())
+        .map(|(snap, p)| (p.display().to_string(), rules.start.plus(snap.month).to_string()));
     let t0 = Instant::now();
     let mut sim = match from {
         Some(snap) => {
@@ -336,6 +344,7 @@ fn run(args: RunArgs) -> Result<()> {
         config_file: src.file.clone(),
         parameters: params.label,
         overrides,
+        continued_from,
     };
     let files = cli::report::run_files_with_report(&rules, &history, &manifest)?;
     dest.commit(&files)

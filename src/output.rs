@@ -28,6 +28,9 @@ pub struct Manifest {
     pub parameters: String,
     /// Overrides applied.
     pub overrides: Vec<String>,
+    /// The snapshot the run continued from (`--from-snapshot`), if any, and
+    /// the month it ended.
+    pub continued_from: Option<(String, String)>,
 }
 
 /// A stock cell at the grain of the CSV tables: (grade, state) by the
@@ -212,6 +215,8 @@ pub fn manifest_json(rules: &Rules, m: &Manifest) -> String {
         "months": rules.months,
         "wall_seconds": m.wall_seconds,
         "agent_months": m.agent_months,
+        "continued_from_snapshot": m.continued_from.as_ref().map(|(f, _)| f),
+        "snapshot_ends": m.continued_from.as_ref().map(|(_, e)| e),
     }))
     .expect("a json! value always serialises")
         + "\n"

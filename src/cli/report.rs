@@ -1155,6 +1155,28 @@ pub fn render(
             p.2
         )),
     );
+    // Where the runs' shared history came from.
+    let saved = spec
+        .from_snapshot
+        .and_then(|b| careersim::snapshot::Snapshot::from_bytes(b).ok());
+    if let Some(snap) = saved {
+        let _ = writeln!(
+            h,
+            "<p>Every run continues from a saved snapshot (<code>--from-snapshot</code>): the history to {} is \
+             one run of seed {}, shared by all replicates; replicate r continues with seed {} + r. The spread \
+             shown is that of the future given this present.</p>",
+            rules.start.plus(snap.month),
+            snap.seed,
+            snap.seed
+        );
+    } else if let Some(b) = spec.branch {
+        let _ = writeln!(
+            h,
+            "<p>The history to {} is run once per replicate and every scenario continues from it \
+             (<code>--branch-at</code>).</p>",
+            rules.start.plus(b)
+        );
+    }
     h.push_str("<h2>Scenarios</h2>\n<table><tr><th>scenario</th><th class=\"text\">question</th><th class=\"text\">policy and levers</th></tr>\n");
     for s in &spec.scenarios {
         let levers: Vec<String> = s
