@@ -422,7 +422,10 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             let ranks = cli::job::Ranks::current();
             if ranks.size() > 1 {
-                eprintln!("error (rank {} of {}): {e:#}", ranks.rank(), ranks.size());
+                // One write, so the launcher does not interleave other
+                // output into the middle of the message.
+                let msg = format!("error (rank {} of {}): {e:#}\n", ranks.rank(), ranks.size());
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), msg.as_bytes());
                 ranks.abort_others();
             } else {
                 eprintln!("error: {e:#}");

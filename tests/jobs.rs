@@ -4,29 +4,13 @@
 //! foreign checkpoint or snapshot safe.
 
 mod common;
-use common::{careersim, fixture, tempdir};
+use common::{SMALL_FREE, SMALL_TARGETS, careersim, err, fixture, ok, same_files, stop_after_units, tempdir, units_in};
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const LEVER: &str = "name = \"leave_more\"\n[[lever]]\nfrom = \"2021-06\"\nscale = { \"hazard.nurse_leaving.annual_rate\" = 1.5, \"hazard.pause_uptake.monthly_prob\" = 2.0 }\n";
-
-fn ok(o: &std::process::Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn err(o: &std::process::Output) -> String {
-    assert!(!o.status.success(), "should have failed");
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn same_files(a: &Path, b: &Path, files: &[&str]) {
-    for f in files {
-        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
-    }
-}
 
 /// A present saved once (to May 2021) and branched by two separate
 /// `scenarios` commands (on one and two threads) gives the tables of
@@ -149,17 +133,21 @@ fn snapshot_files_that_cannot_be_used_are_refused_by_name() {
     let cfg = fixture("valid_small.toml");
     let cfg = cfg.to_str().unwrap();
     let p = |x: &str| d.join(x).to_str().unwrap().to_string();
-    ok(&careersim(&[
-        "run",
-        cfg,
-        "--until",
-        "2020-12",
-        "--save-snapshot",
-        &p("s.snap"),
-        "--quiet",
-        "--out",
-        &p("r"),
-    ]));
+    // `run` to the end of 2020, saving the world to `snap`.
+    let save = |snap: &str, out: &str| {
+        careersim(&[
+            "run",
+            cfg,
+            "--until",
+            "2020-12",
+            "--save-snapshot",
+            &p(snap),
+            "--quiet",
+            "--out",
+            &p(out),
+        ])
+    };
+    ok(&save("s.snap", "r"));
     let good = std::fs::read(d.join("s.snap")).unwrap();
     std::fs::write(d.join("trunc.snap"), &good[..good.len() / 2]).unwrap();
     let mut bad = good.clone();
@@ -188,53 +176,19 @@ fn snapshot_files_that_cannot_be_used_are_refused_by_name() {
     let e = from("s.snap", &["--until", "2020-06"]);
     assert!(e.contains("ends at 2020-12"), "{e}");
     // Saving over a user's file, or over a snapshot without --force.
-    let e = err(&careersim(&[
-        "run",
-        cfg,
-        "--until",
-        "2020-12",
-        "--save-snapshot",
-        &p("notes.txt"),
-        "--quiet",
-        "--out",
-        &p("r2"),
-    ]));
+    let e = err(&save("notes.txt", "r2"));
     assert!(e.contains("notes.txt") && e.contains("not a careersim snapshot"), "{e}");
     assert_eq!(std::fs::read_to_string(d.join("notes.txt")).unwrap(), "a user's notes");
-    let e = err(&careersim(&[
-        "run",
-        cfg,
-        "--until",
-        "2020-12",
-        "--save-snapshot",
-        &p("s.snap"),
-        "--quiet",
-        "--out",
-        &p("r2"),
-    ]));
+    let e = err(&save("s.snap", "r2"));
     assert!(e.contains("--force"), "{e}");
     // Inside the result it would go with the result when it is replaced.
-    let e = err(&careersim(&[
-        "run",
-        cfg,
-        "--until",
-        "2020-12",
-        "--save-snapshot",
-        &p("r/s.snap"),
-        "--quiet",
-        "--out",
-        &p("r"),
-    ]));
+    let e = err(&save("r/s.snap", "r"));
     assert!(e.contains("inside --out"), "{e}");
     assert!(
         !d.join("out").exists() && !d.join("r2").exists(),
         "no result from a refused command"
     );
 }
-
-const TARGETS: &str =
-    "series,grain,year,month,value,se\nrate.leaver.nurse,year,2021,1,0.1,0.01\nheadcount.nurse,month,2021,6,5500,100\n";
-const FREE: &str = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.02\nmax = 0.3\n\n[[param]]\npath = \"hazard.nurse_return.annual_rate\"\nmin = 0.01\nmax = 0.5\n";
 
 fn calibrate_args(d: &Path, out: &str) -> Vec<String> {
     let cfg = fixture("valid_small.toml");
@@ -262,18 +216,6 @@ fn calibrate_args(d: &Path, out: &str) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect()
-}
-
-fn units_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|r| {
-            r.filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
-            })
-            .count()
-        })
-        .unwrap_or(0)
 }
 
 /// The number in "(N units computed, M taken from the checkpoint)".
@@ -304,8 +246,8 @@ fn account(stdout: &str) -> (u64, u64) {
 fn a_calibration_killed_mid_way_resumes_to_the_same_result() {
     let dir = tempdir();
     let d = dir.path();
-    std::fs::write(d.join("t.csv"), TARGETS).unwrap();
-    std::fs::write(d.join("free.toml"), FREE).unwrap();
+    std::fs::write(d.join("t.csv"), SMALL_TARGETS).unwrap();
+    std::fs::write(d.join("free.toml"), SMALL_FREE).unwrap();
     let args = calibrate_args(d, "whole");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = careersim(&args);
@@ -315,28 +257,14 @@ fn a_calibration_killed_mid_way_resumes_to_the_same_result() {
     assert!(!d.join("whole.checkpoint").exists(), "removed when done");
 
     let args = calibrate_args(d, "killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_careersim"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let ck = d.join("killed.checkpoint");
-    let t0 = Instant::now();
-    while units_in(&ck) < 12 {
-        assert!(t0.elapsed() < Duration::from_secs(120), "no progress");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "finished before it could be stopped"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // SAFETY: sending a signal to our own child process.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
-    assert!(!status.success());
+    let done = stop_after_units(
+        Command::new(env!("CARGO_BIN_EXE_careersim")).args(&args),
+        &ck,
+        12,
+        Duration::from_secs(120),
+    );
     assert!(!d.join("killed").exists(), "no result from a stopped run");
-    let done = units_in(&ck);
     assert!((12..total as usize).contains(&done), "{done} units in the checkpoint");
 
     // Without --resume: refused, the checkpoint kept.
@@ -428,26 +356,13 @@ fn an_ensemble_stopped_part_way_resumes_to_the_same_tables() {
     assert_eq!(account(&String::from_utf8_lossy(&o.stdout)), (16, 0));
 
     let mut stopped = args("stopped");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_careersim"))
-        .args(&stopped)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let ck = d.join("stopped.checkpoint");
-    let t0 = Instant::now();
-    while units_in(&ck) < 3 {
-        assert!(t0.elapsed() < Duration::from_secs(120), "no progress");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "finished before it could be stopped"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // SAFETY: sending a signal to our own child process.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    assert!(!child.wait().unwrap().success());
-    let done = units_in(&ck) as u64;
+    let done = stop_after_units(
+        Command::new(env!("CARGO_BIN_EXE_careersim")).args(&stopped),
+        &ck,
+        3,
+        Duration::from_secs(120),
+    ) as u64;
     assert!((3..16).contains(&done), "{done}");
     stopped.push("--resume".into());
     let o = run(&stopped);

@@ -5,9 +5,8 @@
 #![cfg(feature = "mpi")]
 
 mod common;
-use common::{fixture, tempdir};
+use common::{SMALL_FREE, SMALL_TARGETS, fixture, ok, same_files, stop_after_units, tempdir};
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,27 +48,8 @@ fn mpirun(np: usize, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Ou
     }
 }
 
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn same_files(a: &Path, b: &Path, files: &[&str]) {
-    for f in files {
-        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
-    }
-}
-
 const LEVER: &str =
     "name = \"leave_more\"\n[[lever]]\nfrom = \"2021-06\"\nscale = { \"hazard.nurse_leaving.annual_rate\" = 1.5 }\n";
-const TARGETS: &str =
-    "series,grain,year,month,value,se\nrate.leaver.nurse,year,2021,1,0.1,0.01\nheadcount.nurse,month,2021,6,5500,100\n";
-const FREE: &str = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.02\nmax = 0.3\n\n[[param]]\npath = \"hazard.nurse_return.annual_rate\"\nmin = 0.01\nmax = 0.5\n";
 const LIMIT: Duration = Duration::from_secs(300);
 
 #[test]
@@ -78,8 +58,8 @@ fn two_ranks_write_the_tables_of_one() {
     let d = dir.path();
     let cfg = fixture("valid_small.toml");
     std::fs::write(d.join("lever.toml"), LEVER).unwrap();
-    std::fs::write(d.join("t.csv"), TARGETS).unwrap();
-    std::fs::write(d.join("free.toml"), FREE).unwrap();
+    std::fs::write(d.join("t.csv"), SMALL_TARGETS).unwrap();
+    std::fs::write(d.join("free.toml"), SMALL_FREE).unwrap();
     let p = |x: &str| d.join(x).to_str().unwrap().to_string();
     let (cfg, lever, t, f) = (cfg.to_str().unwrap(), p("lever.toml"), p("t.csv"), p("free.toml"));
     for np in [1, 2] {
@@ -172,18 +152,6 @@ fn two_ranks_write_the_tables_of_one() {
     assert_eq!(m["mpi_ranks"], 2);
 }
 
-fn units_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|r| {
-            r.filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
-            })
-            .count()
-        })
-        .unwrap_or(0)
-}
-
 /// A two-rank calibration stopped by SIGTERM to mpirun part-way resumes —
 /// on one rank — to the tables of a run never stopped.
 #[test]
@@ -191,8 +159,8 @@ fn a_two_rank_calibration_stopped_part_way_resumes_on_one_rank() {
     let dir = tempdir();
     let d = dir.path();
     let cfg = fixture("valid_small.toml");
-    std::fs::write(d.join("t.csv"), TARGETS).unwrap();
-    std::fs::write(d.join("free.toml"), FREE).unwrap();
+    std::fs::write(d.join("t.csv"), SMALL_TARGETS).unwrap();
+    std::fs::write(d.join("free.toml"), SMALL_FREE).unwrap();
     let p = |x: &str| d.join(x).to_str().unwrap().to_string();
     let (t, f) = (p("t.csv"), p("free.toml"));
     let args = |out: &str| -> Vec<String> {
@@ -229,26 +197,14 @@ fn a_two_rank_calibration_stopped_part_way_resumes_on_one_rank() {
         LIMIT,
     ));
     let stopped = args(&p("stopped"));
-    let mut child = mpirun_command(2, &stopped.iter().map(String::as_str).collect::<Vec<_>>())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let ck = d.join("stopped.checkpoint");
-    let t0 = Instant::now();
-    while units_in(&ck) < 16 {
-        assert!(t0.elapsed() < LIMIT, "no progress");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "finished before it could be stopped"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // SAFETY: signalling our own child (mpirun forwards SIGTERM to the ranks).
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    assert!(!child.wait().unwrap().success());
+    let done = stop_after_units(
+        &mut mpirun_command(2, &stopped.iter().map(String::as_str).collect::<Vec<_>>()),
+        &ck,
+        16,
+        LIMIT,
+    );
     assert!(!d.join("stopped").exists(), "no result from a stopped job");
-    let done = units_in(&ck);
     let mut resumed = stopped.clone();
     resumed.push("--resume".into());
     let o = mpirun(1, &resumed.iter().map(String::as_str).collect::<Vec<_>>(), &[], LIMIT);

@@ -19,9 +19,7 @@ use careersim::load_rules;
 use careersim::limits::{MAX_BUDGET, MAX_GENERATIONS, MAX_PARTICLES, MAX_REPLICATES, run_bytes};
 
 use super::job::{Fingerprint, Job, ResumeArgs};
-use super::{
-    Progress, RunControl, base_overrides, check_memory, count_arg, date_arg, destination, read_text, source, threads,
-};
+use super::{Progress, RunControl, base_overrides, check_memory, count_arg, date_arg, read_text, source, threads};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Method {
@@ -275,21 +273,6 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     )?;
 
     let t0 = Instant::now();
-    let root = super::job::Ranks::current().is_root();
-    let dest = if root {
-        Some(destination(
-            &args.out,
-            args.control.force,
-            &[
-                args.config.as_deref(),
-                args.params.as_deref(),
-                Some(&args.targets),
-                Some(&args.free),
-            ],
-        )?)
-    } else {
-        None
-    };
     let fp = Fingerprint::new("calibrate")
         .with("config", format!("{:016x}", rules.config_hash))
         .with_text("targets", Some(&targets_text))
@@ -301,7 +284,18 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         .with("seed", args.seed)
         .with("scale", args.scale)
         .with("fit replicates", args.fit_replicates);
-    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
+    let (dest, job) = Job::with_destination(
+        &args.out,
+        args.control.force,
+        args.resume.resume,
+        &[
+            args.config.as_deref(),
+            args.params.as_deref(),
+            Some(&args.targets),
+            Some(&args.free),
+        ],
+        &fp,
+    )?;
     let pb = Progress::new(args.control.quiet, args.budget, "model runs (fit)");
     let tick = || pb.inc();
     let posterior = match args.method {
@@ -476,21 +470,6 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         scale: args.scale,
     };
     let t0 = Instant::now();
-    let root = super::job::Ranks::current().is_root();
-    let dest = if root {
-        Some(destination(
-            &args.out,
-            args.control.force,
-            &[
-                args.config.as_deref(),
-                args.params.as_deref(),
-                args.posterior.as_deref(),
-                Some(&args.observed),
-            ],
-        )?)
-    } else {
-        None
-    };
     let fp = Fingerprint::new("hindcast")
         .with("config", format!("{:016x}", rules.config_hash))
         .with_text("observed", Some(&observed_text))
@@ -500,7 +479,18 @@ pub fn hindcast(args: HindcastArgs) -> Result<()> {
         .with("replicates", args.replicates)
         .with("seed", args.seed)
         .with("scale", args.scale);
-    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
+    let (dest, job) = Job::with_destination(
+        &args.out,
+        args.control.force,
+        args.resume.resume,
+        &[
+            args.config.as_deref(),
+            args.params.as_deref(),
+            args.posterior.as_deref(),
+            Some(&args.observed),
+        ],
+        &fp,
+    )?;
     let pb = Progress::new(args.control.quiet, args.replicates as u64, "replicates");
     let tick = || pb.inc();
     let sims = fit::replicate(

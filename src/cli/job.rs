@@ -332,6 +332,24 @@ impl Job {
         })
     }
 
+    /// A command's output destination, checked and reserved on rank 0 only
+    /// (the rank that writes; the others get `None`), then its job with
+    /// the checkpoint beside it.
+    pub fn with_destination(
+        out: &Path,
+        force: bool,
+        resume: bool,
+        inputs: &[Option<&Path>],
+        fp: &Fingerprint,
+    ) -> Result<(Option<careersim::destination::Destination>, Job)> {
+        let dest = if Ranks::current().is_root() {
+            Some(super::destination(out, force, inputs)?)
+        } else {
+            None
+        };
+        Ok((dest, Job::start(Some(out), fp, resume, force)?))
+    }
+
     /// The ranks.
     pub fn ranks(&self) -> &Ranks {
         &self.ranks

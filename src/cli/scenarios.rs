@@ -16,7 +16,7 @@ use careersim::series::split_name;
 use careersim::limits::{MAX_MONTHS, MAX_REPLICATES, clip, run_bytes};
 
 use super::job::{Fingerprint, Job, ResumeArgs};
-use super::{Progress, RunControl, check_memory, count_arg, date_arg, destination, parameters, read_text, report};
+use super::{Progress, RunControl, check_memory, count_arg, date_arg, parameters, read_text, report};
 
 #[derive(clap::Args)]
 pub struct ScenariosArgs {
@@ -325,24 +325,6 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     let draws = spec.posterior.map_or(1, |p| p.2);
     let total = (spec.scenarios.len() * args.replicates * draws) as u64;
     let t0 = Instant::now();
-    let root = super::job::Ranks::current().is_root();
-    let dest = if root {
-        Some(destination(
-            &args.out,
-            args.control.force,
-            &[
-                (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
-                args.params.as_deref(),
-                args.posterior.as_deref(),
-                args.from_snapshot.as_deref(),
-            ]
-            .into_iter()
-            .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
-            .collect::<Vec<_>>(),
-        )?)
-    } else {
-        None
-    };
     let mut fp = Fingerprint::new("scenarios")
         .with("config", format!("{:016x}", rules.config_hash))
         .with("replicates", args.replicates)
@@ -359,7 +341,16 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
     for (p, s) in args.scenarios.iter().zip(spec.scenarios.iter().skip(1)) {
         fp = fp.with_text(&format!("scenario {}", s.name), Some(&read_text(p)?));
     }
-    let job = Job::start(Some(&args.out), &fp, args.resume.resume, args.control.force)?;
+    let inputs: Vec<Option<&std::path::Path>> = [
+        (args.baseline != "england").then(|| std::path::Path::new(&args.baseline)),
+        args.params.as_deref(),
+        args.posterior.as_deref(),
+        args.from_snapshot.as_deref(),
+    ]
+    .into_iter()
+    .chain(args.scenarios.iter().map(|p| Some(p.as_path())))
+    .collect();
+    let (dest, job) = Job::with_destination(&args.out, args.control.force, args.resume.resume, &inputs, &fp)?;
     let pb = Progress::new(args.control.quiet, total, "scenario runs");
     let tick = || pb.inc();
     let runs = run_ensemble(&spec, &series, &job, &tick)?;

@@ -44,3 +44,79 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         lines.map(|l| l.split(',').map(String::from).collect()).collect(),
     )
 }
+
+/// Asserts that a command succeeded, showing its output if not.
+pub fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Asserts that a command failed; returns its stderr.
+pub fn err(o: &Output) -> String {
+    assert!(!o.status.success(), "should have failed");
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Asserts that `files` are byte-identical in two result directories.
+pub fn same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+/// Finished units in a job's checkpoint directory (0 if there is none);
+/// not a unit still being written (`.tmp-…`, renamed when complete).
+pub fn units_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|r| {
+            r.filter(|e| {
+                e.as_ref().is_ok_and(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.ends_with(".unit") && !name.starts_with('.')
+                })
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Starts `cmd` (a long careersim job, or mpirun running one), waits until
+/// its checkpoint `ck` holds at least `n` units, stops it with SIGTERM (as
+/// a scheduler does) and returns the units the checkpoint then holds. Fails
+/// if the job finishes first, makes no progress within `limit`, or exits
+/// successfully after the signal.
+pub fn stop_after_units(cmd: &mut Command, ck: &Path, n: usize, limit: std::time::Duration) -> usize {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the job starts");
+    let t0 = std::time::Instant::now();
+    while units_in(ck) < n {
+        assert!(t0.elapsed() < limit, "no progress");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(
+        !child.wait().unwrap().success(),
+        "a stopped job must not report success"
+    );
+    units_in(ck)
+}
+
+/// A small calibration's targets for `fixture("valid_small.toml")`.
+pub const SMALL_TARGETS: &str =
+    "series,grain,year,month,value,se\nrate.leaver.nurse,year,2021,1,0.1,0.01\nheadcount.nurse,month,2021,6,5500,100\n";
+
+/// Its free parameters.
+pub const SMALL_FREE: &str = "[[param]]\npath = \"hazard.nurse_leaving.annual_rate\"\nmin = 0.02\nmax = 0.3\n\n[[param]]\npath = \"hazard.nurse_return.annual_rate\"\nmin = 0.01\nmax = 0.5\n";
