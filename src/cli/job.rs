@@ -263,15 +263,20 @@ pub fn mpi_init(_distributed: bool) -> Result<Option<()>> {
 /// ranks on this node.
 pub fn default_threads(ranks: &Ranks) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores / local_ranks(ranks)).max(1)
+}
+
+/// Ranks of the job on this node (1 without MPI): they share its cores and
+/// its memory. From the launcher's environment; all ranks if it says not.
+pub fn local_ranks(ranks: &Ranks) -> usize {
     if ranks.size() == 1 {
-        return cores;
+        return 1;
     }
-    let local = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"]
+    ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"]
         .iter()
         .find_map(|v| std::env::var(v).ok().and_then(|s| s.parse::<usize>().ok()))
         .filter(|&n| n >= 1)
-        .unwrap_or(ranks.size());
-    (cores / local).max(1)
+        .unwrap_or(ranks.size())
 }
 
 /// The checkpoint directory of an output path: `<out>.checkpoint`.

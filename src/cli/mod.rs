@@ -336,9 +336,14 @@ pub fn check_memory(runs_bytes: u64, max_memory: Option<&str>) -> Result<()> {
             })?,
             "--max-memory",
         ),
-        None => match mem_available() {
-            Some(b) => (b, "available memory (MemAvailable in /proc/meminfo)"),
-            None => return Ok(()),
+        // MPI ranks on one node share its memory (`--max-memory` is per rank).
+        None => match (mem_available(), job::local_ranks(&job::Ranks::current())) {
+            (Some(b), 1) => (b, "available memory (MemAvailable in /proc/meminfo)"),
+            (Some(b), n) => (
+                b / n as u64,
+                "available memory (MemAvailable in /proc/meminfo) shared by the MPI ranks on this node",
+            ),
+            (None, _) => return Ok(()),
         },
     };
     if estimate_bytes > limit {
