@@ -214,7 +214,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
                     rules0.start.plus(snap.month)
                 );
             }
-            Some((snap.seed, snap.month, bytes))
+            Some((snap.seed, snap.month, bytes, snap.config_hash))
         }
         None => None,
     };
@@ -254,7 +254,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
                 );
             }
         }
-        if let (Some(first), Some((_, m, _))) = (s.first_change(), &snapshot) {
+        if let (Some(first), Some((_, m, _, _))) = (s.first_change(), &snapshot) {
             let at = rules0.start.plus(m + 1);
             if first < at {
                 bail!(
@@ -291,19 +291,18 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
         from_snapshot: snapshot.as_ref().map(|s| s.2.as_slice()),
     };
     let rules = baseline_rules(&src, &base, months)?;
-    if snapshot.is_some() {
+    if let (Some((_, _, _, hash)), Some(p)) = (&snapshot, &args.from_snapshot)
+        && *hash != rules.history_hash
+    {
         // Refused here, by its file, rather than in every run.
-        let (snap, _) = super::snapshot_file::read(args.from_snapshot.as_deref().expect("given"))?;
-        if snap.config_hash != rules.history_hash {
-            bail!(
-                "--from-snapshot {}: {}",
-                args.from_snapshot.as_deref().expect("given").display(),
-                careersim::error::SnapshotError::ConfigMismatch {
-                    found: format!("{:016x}", snap.config_hash),
-                    expected: format!("{:016x}", rules.history_hash),
-                }
-            );
-        }
+        bail!(
+            "--from-snapshot {}: {}",
+            p.display(),
+            careersim::error::SnapshotError::ConfigMismatch {
+                found: format!("{hash:016x}"),
+                expected: format!("{:016x}", rules.history_hash),
+            }
+        );
     }
     // One run's memory: the largest of the baseline and each scenario with
     // all its levers in force; runs held at once: one per thread.
