@@ -184,6 +184,11 @@ pub enum Measure {
     Headcount(Scope),
     /// `fte.<scope>`: their full-time equivalent.
     Fte(Scope),
+    /// FTE in post at the month less FTE in post twelve months before (one
+    /// month before at month grain): a stock's change, free of any constant
+    /// difference in definition between the model's scope and a published
+    /// series, which cancels in the difference.
+    FteChange(Scope),
     /// `share.ltft.<scope>`: LTFT trainees / all trainees in training grades.
     ShareLtft(Scope),
     /// `share.pause.<scope>`: trainees on pause / trainees incl. pause.
@@ -291,6 +296,7 @@ impl Grain {
 pub const VOCABULARY: &[(&str, &str)] = &[
     ("headcount", "scope"),
     ("fte", "scope"),
+    ("fte_change", "scope"),
     ("share.ltft", "scope"),
     ("share.pause", "scope"),
     ("rate.leaver", "scope"),
@@ -438,6 +444,7 @@ impl SeriesId {
         let measure = match family {
             "headcount" => Measure::Headcount(scope()?),
             "fte" => Measure::Fte(scope()?),
+            "fte_change" => Measure::FteChange(scope()?),
             "share.ltft" => Measure::ShareLtft(scope()?),
             "share.pause" => Measure::SharePause(scope()?),
             "rate.leaver" => Measure::RateLeaver(scope()?),
@@ -525,7 +532,11 @@ impl SeriesId {
         }
         let fte_like = matches!(
             self.measure,
-            Measure::Fte(_) | Measure::EstablishmentFte(_) | Measure::Vacancies(_) | Measure::FteYears(_)
+            Measure::Fte(_)
+                | Measure::FteChange(_)
+                | Measure::EstablishmentFte(_)
+                | Measure::Vacancies(_)
+                | Measure::FteYears(_)
         );
         if fte_like {
             format!("{:.1}", v)
@@ -540,6 +551,12 @@ impl SeriesId {
     pub fn family(&self) -> &str {
         let name = self.name.split('@').next().unwrap_or(&self.name);
         name.rsplit_once('.').map_or(name, |(f, _)| f)
+    }
+
+    /// Whether the value is a stock's change over its window (`fte_change`),
+    /// which has no meaningful percentage error.
+    pub fn is_change(&self) -> bool {
+        matches!(self.measure, Measure::FteChange(_))
     }
 
     /// Whether the value is a count or FTE (scaled by the population scale).
@@ -694,6 +711,12 @@ impl SeriesId {
         let v = match self.measure {
             Measure::Headcount(sc) => stock_sum(rules, rec, (sc, self.region), is_employed) as f64 * scale,
             Measure::Fte(sc) => fte_in_post(rules, rec, (sc, self.region)) * scale,
+            Measure::FteChange(sc) => {
+                let before = &records[*window.start() - 1];
+                // The difference of the two months' values as `fte` gives them.
+                fte_in_post(rules, rec, (sc, self.region)) * scale
+                    - fte_in_post(rules, before, (sc, self.region)) * scale
+            }
             Measure::EstablishmentFte(g) => {
                 establishment::of_group(rules, &rec.counters.establishment_fte, g, self.region) * scale
             }
@@ -1049,6 +1072,49 @@ mod tests {
         assert!(e.contains("duplicate name"), "{e}");
         let e = err("[[scope]]\nname = \"y\"\ngrades = []");
         assert!(e.contains("at least one grade"), "{e}");
+    }
+
+    #[test]
+    fn fte_change_is_the_stock_difference_over_its_window() {
+        let src = crate::load::baseline_source();
+        let rules = crate::load_rules(
+            &src,
+            &["model.months=14".to_string(), "model.population_scale=20".to_string()],
+        )
+        .unwrap();
+        let mut sim = crate::Simulation::new(std::sync::Arc::new(rules.clone()), 3, None);
+        for _ in 0..14 {
+            sim.step_month();
+        }
+        let recs = sim.take_history().records;
+        for scope in ["nurse", "consultant", "hchs_doctor_in_training", "midwife"] {
+            let fte = SeriesId::parse(&rules, &format!("fte.{scope}")).unwrap();
+            let change = SeriesId::parse(&rules, &format!("fte_change.{scope}@london")).unwrap();
+            let fte_london = SeriesId::parse(&rules, &format!("fte.{scope}@london")).unwrap();
+            let year = SeriesId::parse(&rules, &format!("fte_change.{scope}")).unwrap();
+            let at = |id: &SeriesId, m: usize| id.value(&rules, &recs, m, Grain::Month).unwrap();
+            // A year's change is the month's FTE less the FTE twelve months before.
+            assert_eq!(
+                year.value(&rules, &recs, 14, Grain::Year),
+                Some(at(&fte, 14) - at(&fte, 2))
+            );
+            assert_eq!(at(&change, 7), at(&fte_london, 7) - at(&fte_london, 6));
+            // Undefined before a whole window; its values agree with value().
+            assert_eq!(year.value(&rules, &recs, 11, Grain::Year), None);
+            assert_eq!(change.value(&rules, &recs, 0, Grain::Month), None);
+            let all = year.values(&rules, &recs, Grain::Year);
+            assert_eq!(all[14], year.value(&rules, &recs, 14, Grain::Year));
+            assert!(all[..12].iter().all(Option::is_none));
+            assert!(year.is_extensive() && !year.is_stock());
+            assert_eq!(year.format_value(12.345), "12.3");
+        }
+        // Changes over a year sum from monthly changes (exact accounting).
+        let month = SeriesId::parse(&rules, "fte_change.nurse").unwrap();
+        let sum: f64 = (3..=14)
+            .map(|m| month.value(&rules, &recs, m, Grain::Month).unwrap())
+            .sum();
+        let year = month.value(&rules, &recs, 14, Grain::Year).unwrap();
+        assert!((sum - year).abs() < 1e-6 * year.abs().max(1.0), "{sum} {year}");
     }
 
     #[test]

@@ -71,7 +71,9 @@ pub fn compare(targets: &[Target], sims: &[Vec<f64>]) -> Vec<Comparison> {
                 q50,
                 q95,
                 error: mean - t.value,
-                pct_error: if t.value != 0.0 {
+                // A change (of a stock over a year) has no meaningful
+                // percentage error: its figures can be near or at zero.
+                pct_error: if t.value != 0.0 && !t.series.is_change() {
                     (mean - t.value) / t.value
                 } else {
                     f64::NAN
@@ -83,25 +85,31 @@ pub fn compare(targets: &[Target], sims: &[Vec<f64>]) -> Vec<Comparison> {
         .collect()
 }
 
-/// Mean absolute percentage error, observations inside the 90% interval,
+/// Mean absolute percentage error (over the figures that have one: NaN
+/// when none has, as for changes), observations inside the 90% interval,
 /// and count, per series family, in order of first appearance.
 pub fn by_family(targets: &[Target], comps: &[Comparison]) -> Vec<(String, f64, usize, usize)> {
     let mut out: Vec<(String, f64, usize, usize)> = Vec::new();
+    let mut with_pct: Vec<usize> = Vec::new();
     for (t, c) in targets.iter().zip(comps) {
         let fam = t.series.family().to_string();
         let i = match out.iter().position(|o| o.0 == fam) {
             Some(i) => i,
             None => {
                 out.push((fam, 0.0, 0, 0));
+                with_pct.push(0);
                 out.len() - 1
             }
         };
-        out[i].1 += c.pct_error.abs();
+        if c.pct_error.is_finite() {
+            out[i].1 += c.pct_error.abs();
+            with_pct[i] += 1;
+        }
         out[i].2 += 1;
         out[i].3 += c.inside_90 as usize;
     }
-    for o in &mut out {
-        o.1 /= o.2 as f64;
+    for (o, n) in out.iter_mut().zip(with_pct) {
+        o.1 = if n == 0 { f64::NAN } else { o.1 / n as f64 };
     }
     out
 }

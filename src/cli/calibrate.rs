@@ -183,22 +183,37 @@ pub fn comparison_markdown(targets: &[Target], comps: &[Comparison]) -> String {
     for (t, c) in targets.iter().zip(comps) {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.4} | {:.4} | [{:.4}, {:.4}] | {:+.1}% | {} |",
+            "| {} | {} | {:.4} | {:.4} | [{:.4}, {:.4}] | {} | {} |",
             t.series.name,
             t.date,
             t.value,
             c.mean,
             c.q05,
             c.q95,
-            100.0 * c.pct_error,
+            percent(c.pct_error),
             if c.inside_90 { "yes" } else { "no" }
         );
     }
     s.push_str("\n| family | targets | MAPE | in 90% |\n|---|---:|---:|---:|\n");
     for (f, mape, n, inside) in fit::by_family(targets, comps) {
-        let _ = writeln!(s, "| {f} | {n} | {:.1}% | {inside}/{n} |", 100.0 * mape);
+        let mape = if mape.is_finite() {
+            format!("{:.1}%", 100.0 * mape)
+        } else {
+            "n/a".into()
+        };
+        let _ = writeln!(s, "| {f} | {n} | {mape} | {inside}/{n} |");
     }
     s
+}
+
+/// A signed percentage to one decimal, or `n/a` where there is none (a
+/// change, or an observed zero).
+fn percent(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.1}%", 100.0 * x)
+    } else {
+        "n/a".into()
+    }
 }
 
 fn posterior_csv(free: &[FreeParam], p: &Posterior) -> String {
