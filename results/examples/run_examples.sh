@@ -2,7 +2,7 @@
 # Regenerates the cookbook examples in results/examples/ (README, "Cookbook").
 # Each is one `careersim scenarios` command on the calibrated England
 # baseline at population scale 10 (a 1-in-10 sample; counts scaled back).
-# 2-3 minutes in total on a 2-core machine, after the release build.
+# About 8 minutes in total on a 2-core machine, after the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --quiet
