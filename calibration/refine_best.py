@@ -7,7 +7,8 @@ of lowest ABC distance at full scale, each with R replicates, and keeps
 the one whose replicate-mean values are closest to the targets (the same
 distance the calibration uses: root of the weighted mean squared z). It
 rewrites best.toml with that particle and says so in its header. On the
-current calibration of 2026-11-30 (second session) it kept the ABC's own
+current calibration of 2026-11-30 (second session), run before it skipped
+repeated particles (its 20 lowest were 4 distinct), it kept the ABC's own
 best particle (full-scale distance 2.14, the next 2.29), so the shipped
 best.toml is the calibration's output unchanged.
 
@@ -29,6 +30,15 @@ until = f"{last[0]}-{last[1]:02d}"
 post = list(csv.DictReader(open(os.path.join(cal, "posterior.csv"), newline="")))
 paths = [c for c in post[0].keys() if c not in ("particle", "weight", "distance")]
 post.sort(key=lambda r: (float(r["distance"]), int(r["particle"])))
+# ABC-SMC resamples, so a population repeats particles: score each
+# distinct parameter vector once (the first, lowest-numbered, copy).
+seen, distinct = set(), []
+for r in post:
+    key = tuple(r[p] for p in paths)
+    if key not in seen:
+        seen.add(key)
+        distinct.append(r)
+post = distinct
 scored = []
 with tempfile.TemporaryDirectory() as tmp:
     for r in post[:K]:
