@@ -7,10 +7,10 @@ of lowest ABC distance at full scale, each with R replicates, and keeps
 the one whose replicate-mean values are closest to the targets (the same
 distance the calibration uses: root of the weighted mean squared z). It
 rewrites best.toml with that particle and says so in its header. On the
-current calibration of 2026-11-30 (second session), run before it skipped
-repeated particles (its 20 lowest were 4 distinct), it kept the ABC's own
-best particle (full-scale distance 2.14, the next 2.29), so the shipped
-best.toml is the calibration's output unchanged.
+current calibration of 2026-11-30 (second session) it kept the ABC's own
+best particle among the 20 distinct particles of lowest ABC distance
+(full-scale distance 2.14; the next 2.27), so the shipped best.toml is the
+calibration's output unchanged.
 
   python3 calibration/refine_best.py <calibration dir> <careersim binary> [K] [R]
 
