@@ -162,4 +162,32 @@ mod tests {
         assert!((quantile(&v, 0.05) - 1.2).abs() < 1e-12);
         assert!(quantile(&[f64::NAN], 0.5).is_nan());
     }
+
+    #[test]
+    fn changes_have_no_percentage_error_and_stay_out_of_the_mape() {
+        let rules = crate::testutil::tiny_rules("");
+        let grp = &rules.groups[0].name;
+        let csv = format!(
+            "series,grain,year,month,value,se\n\
+             fte.{grp},year,2020,10,100,5\n\
+             fte.{grp},year,2021,2,200,5\n\
+             fte_change.{grp},month,2021,3,0,5\n\
+             fte_change.{grp},year,2021,8,50,5\n"
+        );
+        let targets = crate::calibration::targets::parse_targets("t.csv", &csv, &rules).unwrap();
+        // Two replicates: the stocks 10% high and 10% low on average.
+        let sims = vec![vec![110.0, 180.0, 4.0, 40.0], vec![110.0, 180.0, 6.0, 60.0]];
+        let comps = compare(&targets, &sims);
+        assert!((comps[0].pct_error - 0.1).abs() < 1e-12);
+        assert!((comps[1].pct_error + 0.1).abs() < 1e-12);
+        assert!(comps[2].pct_error.is_nan() && comps[3].pct_error.is_nan());
+        assert_eq!(comps[3].error, 0.0);
+        assert!(comps[3].inside_90 && !comps[2].inside_90);
+        let fams = by_family(&targets, &comps);
+        assert_eq!(fams.len(), 2);
+        assert_eq!((fams[0].0.as_str(), fams[0].2, fams[0].3), ("fte", 2, 0));
+        assert!((fams[0].1 - 0.1).abs() < 1e-12);
+        assert_eq!((fams[1].0.as_str(), fams[1].2, fams[1].3), ("fte_change", 2, 1));
+        assert!(fams[1].1.is_nan());
+    }
 }
