@@ -603,6 +603,22 @@ pub struct RawStock {
     /// uniform (e.g. how long a lapsed pool has been away). Default 0.
     #[serde(default)]
     pub months_in_state_years: Option<[f64; 2]>,
+    /// How far through their course or programme the block's students and
+    /// trainees are at the start: `"uniform"` (default) spreads them evenly
+    /// over its length; `"survivors"` as if intakes had been constant before
+    /// the start and each one's own exit hazards (course attrition) had thinned
+    /// the later years, so fewer are near the end.
+    #[serde(default)]
+    pub progress: Option<String>,
+    /// Students and trainees who started in a course's intake months sit on
+    /// whole cohorts: the months since each of the year's intakes at the start
+    /// (e.g. `[0, 7]` for September and February intakes and a September
+    /// start), so a cohort completes together. Default: spread over all months.
+    #[serde(default)]
+    pub cohort_months: Option<Vec<u32>>,
+    /// Share of the block in each of `cohort_months` (summing to 1; default equal).
+    #[serde(default)]
+    pub cohort_shares: Option<Vec<f64>>,
 }
 
 fn half() -> f64 {
@@ -678,9 +694,14 @@ pub struct RawInflow {
     /// State joined (`student`, `overseas_recruit`, `qualified`, `trainee`).
     pub state: String,
     /// Calendar months (1-12) in which joiners arrive; the yearly number is
-    /// split evenly across them. Default: every month.
+    /// split evenly across them unless `month_shares` says otherwise.
+    /// Default: every month.
     #[serde(default)]
     pub months: Option<Vec<u32>>,
+    /// Share of the year's joiners arriving in each of `months` (in the
+    /// order given; summing to 1). Default: equal.
+    #[serde(default)]
+    pub month_shares: Option<Vec<f64>>,
     /// Places (planned starts) per year.
     #[serde(default)]
     pub per_year: Option<YearSeries>,

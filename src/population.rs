@@ -85,7 +85,16 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
     let mut c = new_clinician(seed, id, 0, profile);
     let mut rng = stream(seed, id, 0, Purpose::Synthesis2);
     if g.kind != GradeKind::Employed {
-        c.progress_tenths = (rng.next_u32() % g.duration_tenths.max(1) as u32) as u16;
+        let u = rng.next_u32();
+        let d = g.duration_tenths.max(1) as u32;
+        let p = if s.progress_survivors { exit_prob(rules, &c) } else { 0.0 };
+        c.progress_tenths = if !s.cohorts.is_empty() {
+            cohort_progress(u, d, p, &s.cohorts)
+        } else if s.progress_survivors {
+            survivor_progress(u, d, p)
+        } else {
+            (u % d) as u16
+        };
     }
     if s.state == State::Pause {
         c.paused_months = (rng.next_u32() % rules.pause.max_months as u32) as u8;
@@ -105,6 +114,53 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
         crate::mechanisms::pension::assign(rules, &mut c, seed, entry);
     }
     c
+}
+
+/// The monthly probability that any hazard of a clinician's (grade, state,
+/// age band, sex) cell fires at the start: for a student, leaving the course.
+fn exit_prob(rules: &Rules, c: &Clinician) -> f64 {
+    let outcomes = rules.outcomes_of(c.grade, c.state, c.age_months, c.is_female());
+    outcomes.last().map_or(0.0, |o| o.cum_threshold as f64 / 4_294_967_296.0)
+}
+
+/// Progress (tenths of a month, below `d`) from a uniform draw `u`, with
+/// density proportional to the share of an intake still in the course after
+/// that long when a share `p` leaves each month: the inverse of the
+/// truncated exponential distribution; uniform when `p` is 0.
+fn survivor_progress(u: u32, d: u32, p: f64) -> u16 {
+    let lambda = -(1.0 - p.min(0.999_999)).ln() / 10.0; // per tenth of a month
+    if lambda <= 0.0 {
+        return (u % d) as u16;
+    }
+    let x = (u as f64 + 0.5) / 4_294_967_296.0;
+    let t = -(1.0 - x * (1.0 - (-lambda * d as f64).exp())).ln() / lambda;
+    (t.floor() as u32).min(d - 1) as u16
+}
+
+/// Progress (tenths of a month, below `d`) on whole cohorts: each
+/// `(months, share)` cohort sits at `months`, `months + 12`, ... with weight
+/// `share` times the share of its intake still in the course, `(1 - p)^t`.
+fn cohort_progress(u: u32, d: u32, p: f64, cohorts: &[(u16, f64)]) -> u16 {
+    let mut points: Vec<(u32, f64)> = Vec::new();
+    for &(m, share) in cohorts {
+        let mut t = m as u32 * 10;
+        while t < d {
+            points.push((t, share * (1.0 - p).powf(t as f64 / 10.0)));
+            t += 120;
+        }
+    }
+    let total: f64 = points.iter().map(|x| x.1).sum();
+    if points.is_empty() || total <= 0.0 {
+        return (u % d) as u16;
+    }
+    let mut x = (u as f64 + 0.5) / 4_294_967_296.0 * total;
+    for &(t, w) in &points {
+        if x < w {
+            return t as u16;
+        }
+        x -= w;
+    }
+    points[points.len() - 1].0 as u16
 }
 
 fn pick<T: Copy>(weights: &[(u32, T)], digit: u64) -> T {
@@ -167,6 +223,40 @@ pub fn lattice_member(rules: &Rules, l: &Lattice, i: u64) -> Clinician {
 
 /// Validates and compiles `[initial]` and `[[stock]]`: the initial
 /// population as stock blocks or as the benchmark lattice.
+/// A stock's `cohort_months` and `cohort_shares`.
+fn cohorts(
+    c: &Compiler<'_>,
+    s: &RawStock,
+    k: &dyn Fn(&str) -> String,
+    kind: GradeKind,
+) -> Result<Vec<(u16, f64)>, ConfigError> {
+    let Some(months) = &s.cohort_months else {
+        if let Some(sh) = &s.cohort_shares {
+            return Err(c.err(k("cohort_shares"), format!("{sh:?}"), "shares need `cohort_months`"));
+        }
+        return Ok(Vec::new());
+    };
+    if kind == GradeKind::Employed {
+        return Err(c.err(
+            k("cohort_months"),
+            format!("{months:?}"),
+            format!("grade {} is employed and has no course to progress through", s.grade),
+        ));
+    }
+    if months.is_empty() || months.iter().any(|&m| m > 11) {
+        return Err(c.err(
+            k("cohort_months"),
+            format!("{months:?}"),
+            "months since each intake must lie in 0-11",
+        ));
+    }
+    let shares = match &s.cohort_shares {
+        Some(sh) => c.shares(&k("cohort_shares"), sh, months.len())?,
+        None => vec![1.0 / months.len() as f64; months.len()],
+    };
+    Ok(months.iter().map(|&m| m as u16).zip(shares).collect())
+}
+
 pub(crate) fn compile(
     c: &Compiler<'_>,
     init: &RawInitial,
@@ -213,6 +303,19 @@ pub(crate) fn compile(
                         .months_in_state_years
                         .map(|r| c.years_range(&k("months_in_state_years"), r, "a time-in-state"))
                         .transpose()?,
+                    progress_survivors: match s.progress.as_deref() {
+                        None | Some("uniform") => false,
+                        Some("survivors") if kind != GradeKind::Employed => true,
+                        Some("survivors") => {
+                            return Err(c.err(
+                                k("progress"),
+                                "survivors",
+                                format!("grade {} is employed and has no course to progress through", s.grade),
+                            ));
+                        }
+                        Some(other) => return Err(c.err(k("progress"), other, "must be \"uniform\" or \"survivors\"")),
+                    },
+                    cohorts: cohorts(c, s, &k, kind)?,
                 });
             }
             Ok(Initial::Stocks(stocks))
@@ -336,6 +439,83 @@ mod tests {
         assert_eq!(e, ("stock.0.state".into(), "grade st cannot hold this state".into()));
         let e = invalid(initial("[initial]\nlayout = \"lattice\"\n", 1.0));
         assert_eq!(e.0, "initial.group_weights");
+    }
+
+    /// `progress = "survivors"`: with 2% of trainees leaving a month, fewer
+    /// of a 24-month programme's trainees are in its second year than its
+    /// first, as if constant intakes had been thinned by leaving; uniform
+    /// without the option (and with it, where no hazard acts).
+    #[test]
+    fn survivors_progress_thins_the_later_years_by_the_exit_hazard() {
+        let stock = "[[stock]]\ngrade = \"ct\"\nstate = \"trainee\"\nheadcount = 20000\nage_years = [25, 30]\n";
+        let hazard = "[[hazard]]\nname = \"quit\"\ngrades = [\"ct\"]\nstate = \"trainee\"\nto = \"leaver\"\nmonthly_prob = 0.02\n";
+        let second_year_share = |extra: &str| {
+            let rules = crate::testutil::tiny_rules(extra);
+            let people: Vec<Clinician> = population(&rules, 5, None).collect();
+            people.iter().filter(|c| c.progress_tenths >= 120).count() as f64 / people.len() as f64
+        };
+        // Density e^(-lambda t) on [0, 24) months, lambda = -ln(0.98): the
+        // share in [12, 24) is (e^(-12 lambda) - e^(-24 lambda)) / (1 - e^(-24 lambda)).
+        let l = -(0.98f64).ln();
+        let expected = ((-12.0 * l).exp() - (-24.0 * l).exp()) / (1.0 - (-24.0 * l).exp());
+        assert!((expected - 0.4399).abs() < 1e-3, "{expected}");
+        let se = (expected * (1.0 - expected) / 20000.0).sqrt(); // 0.0035
+        let survivors = format!("{}progress = \"survivors\"\n{hazard}", stock);
+        let got = second_year_share(&survivors);
+        assert!((got - expected).abs() < 4.0 * se, "{got} vs {expected}");
+        let uniform = second_year_share(&format!("{stock}{hazard}"));
+        assert!((uniform - 0.5).abs() < 4.0 * (0.25f64 / 20000.0).sqrt(), "{uniform}");
+        let no_exit = second_year_share(&format!("{stock}progress = \"survivors\"\n"));
+        assert!((no_exit - 0.5).abs() < 4.0 * (0.25f64 / 20000.0).sqrt(), "{no_exit}");
+        let e = invalid(initial(&format!("{stock}progress = \"oldest\"\n"), 1.0));
+        assert_eq!(e, ("stock.0.progress".into(), "must be \"uniform\" or \"survivors\"".into()));
+        let e = invalid(initial(
+            "[[stock]]\ngrade = \"consultant\"\nstate = \"qualified\"\nheadcount = 10\nage_years = [40, 50]\nprogress = \"survivors\"\n",
+            1.0,
+        ));
+        assert_eq!(
+            e,
+            (
+                "stock.0.progress".into(),
+                "grade consultant is employed and has no course to progress through".into()
+            )
+        );
+    }
+
+    /// `cohort_months = [0, 7]`, `cohort_shares = [0.75, 0.25]`: every
+    /// trainee sits on a whole cohort (0, 7, 12 or 19 months into the
+    /// 24-month programme), three quarters on the September ones; with
+    /// `survivors` the second year holds the first year's cohorts thinned by
+    /// a year of leaving (0.98^12).
+    #[test]
+    fn cohorts_put_students_on_whole_intakes() {
+        let stock = "[[stock]]\ngrade = \"ct\"\nstate = \"trainee\"\nheadcount = 20000\nage_years = [25, 30]\n\
+                     cohort_months = [0, 7]\ncohort_shares = [0.75, 0.25]\n";
+        let hazard = "[[hazard]]\nname = \"quit\"\ngrades = [\"ct\"]\nstate = \"trainee\"\nto = \"leaver\"\nmonthly_prob = 0.02\n";
+        let counts = |extra: &str| {
+            let rules = crate::testutil::tiny_rules(extra);
+            let mut n = std::collections::BTreeMap::new();
+            for c in population(&rules, 5, None) {
+                *n.entry(c.progress_tenths).or_insert(0u32) += 1;
+            }
+            n
+        };
+        let even = counts(&format!("{stock}{hazard}"));
+        assert_eq!(even.keys().copied().collect::<Vec<_>>(), vec![0, 70, 120, 190]);
+        let september = (even[&0] + even[&120]) as f64 / 20000.0;
+        assert!((september - 0.75).abs() < 4.0 * (0.75f64 * 0.25 / 20000.0).sqrt(), "{september}");
+        let thinned = counts(&format!("{stock}progress = \"survivors\"\n{hazard}"));
+        // Weights 0.75, 0.75 q^12, 0.25 q^7, 0.25 q^19 (q = 0.98): the second
+        // year's share is (0.75 q^12 + 0.25 q^19) / total.
+        let q = 0.98f64;
+        let w = [0.75, 0.75 * q.powi(12), 0.25 * q.powi(7), 0.25 * q.powi(19)];
+        let expected = (w[1] + w[3]) / w.iter().sum::<f64>();
+        let got = (thinned[&120] + thinned[&190]) as f64 / 20000.0;
+        assert!((got - expected).abs() < 4.0 * (expected * (1.0 - expected) / 20000.0).sqrt(), "{got} vs {expected}");
+        let e = invalid(initial(&stock.replace("[0, 7]", "[0, 12]"), 1.0));
+        assert_eq!(e, ("stock.0.cohort_months".into(), "months since each intake must lie in 0-11".into()));
+        let e = invalid(initial(&stock.replace("[0.75, 0.25]", "[0.75, 0.5]"), 1.0));
+        assert_eq!(e, ("stock.0.cohort_shares".into(), "needs 2 non-negative shares summing to 1".into()));
     }
 
     /// A lapsed pool at the start: leavers who have been away 1-2 years,

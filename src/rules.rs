@@ -161,6 +161,12 @@ pub struct Stock {
     pub fte_mean: f64,
     /// Months already in the state at the start, `(min, max)`.
     pub months_in_state: Option<(u16, u16)>,
+    /// Progress through the grade at the start thinned by its exit hazards
+    /// (`progress = "survivors"`) rather than uniform.
+    pub progress_survivors: bool,
+    /// Whole cohorts `(months since intake within the year, share)`; empty:
+    /// progress spread over every month.
+    pub cohorts: Vec<(u16, f64)>,
 }
 
 /// The deterministic lattice layout (see `population`).
