@@ -47,6 +47,8 @@ pub struct Inflow {
     pub state: State,
     /// Arrival calendar months, ascending.
     pub months: Vec<u32>,
+    /// Share of the year's joiners in each of `months`.
+    pub month_shares: Vec<f64>,
     /// Places per year.
     pub places: Option<Series>,
     /// Applicants per year.
@@ -70,8 +72,7 @@ pub fn planned(f: &Inflow, calendar_month: u32, year: i32, initial_population: u
     let Some(k) = f.months.iter().position(|&m| m == calendar_month) else {
         return (0, 0);
     };
-    let even = vec![1.0; f.months.len()];
-    let split = |v: f64| apportion(v.round() as u64, &even)[k];
+    let split = |v: f64| apportion(v.round() as u64, &f.month_shares)[k];
     let places = f.places.as_ref().map_or(0, |s| split(s.at(year)));
     let applicants = f.applicants.as_ref().map_or(places, |s| split(s.at(year)));
     (places, applicants)
@@ -221,13 +222,17 @@ pub(crate) fn compile(
             ));
         }
         let months = match &f.months {
-            Some(m) => {
-                let mut m = c.months_list(&k("months"), m)?;
-                m.sort_unstable();
-                m
-            }
+            Some(m) => c.months_list(&k("months"), m)?,
             None => (1..=12).collect(),
         };
+        let shares = match &f.month_shares {
+            Some(s) => c.shares(&k("month_shares"), s, months.len())?,
+            // Equal weights (apportion normalises).
+            None => vec![1.0; months.len()],
+        };
+        let mut by_month: Vec<(u32, f64)> = months.into_iter().zip(shares).collect();
+        by_month.sort_unstable_by_key(|&(m, _)| m);
+        let (months, month_shares): (Vec<u32>, Vec<f64>) = by_month.into_iter().unzip();
         let take_up = match f.take_up_share {
             Some(s) => c.prob(&k("take_up_share"), s)?,
             None => 1.0,
@@ -283,6 +288,7 @@ pub(crate) fn compile(
             grade,
             state,
             months,
+            month_shares,
             places,
             applicants,
             per_month_share_of_initial: f.per_month_share_of_initial,
@@ -417,6 +423,26 @@ mod tests {
                 .unwrap()
                 .1,
             JoinerIds::Sequential
+        );
+    }
+
+    /// `month_shares` follow the months as given (September 0.8, March 0.2),
+    /// stay with their month when the months are sorted, and split each
+    /// year's places exactly; shares that do not sum to 1 are refused.
+    #[test]
+    fn month_shares_split_the_year_between_the_arrival_months() {
+        let (f, _) = inflows(&format!("{IMG}month_shares = [0.8, 0.2]\nper_year = {{ 2020 = 1000 }}\n"), None).unwrap();
+        assert_eq!((f[0].months.as_slice(), f[0].month_shares.as_slice()), ([3, 9].as_slice(), [0.2, 0.8].as_slice()));
+        // Scale 2: 500 places a year, 400 in September and 100 in March.
+        assert_eq!(planned(&f[0], 9, 2021, 0), (400, 400));
+        assert_eq!(planned(&f[0], 3, 2021, 0), (100, 100));
+        assert_eq!(planned(&f[0], 5, 2021, 0), (0, 0));
+        let (even, _) = inflows(&format!("{IMG}per_year = {{ 2020 = 1001 }}\n"), None).unwrap();
+        assert_eq!(planned(&even[0], 3, 2021, 0).0 + planned(&even[0], 9, 2021, 0).0, 501);
+        let e = invalid(inflows(&format!("{IMG}month_shares = [0.8, 0.3]\nper_year = {{ 2020 = 1 }}\n"), None));
+        assert_eq!(
+            e,
+            ("inflow.img.month_shares".into(), "needs 2 non-negative shares summing to 1".into())
         );
     }
 
