@@ -87,7 +87,11 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
     if g.kind != GradeKind::Employed {
         let u = rng.next_u32();
         let d = g.duration_tenths.max(1) as u32;
-        let p = if s.progress_survivors { exit_prob(rules, &c) } else { 0.0 };
+        let p = if s.progress_survivors {
+            exit_prob(rules, &c)
+        } else {
+            0.0
+        };
         c.progress_tenths = if !s.cohorts.is_empty() {
             cohort_progress(u, d, p, &s.cohorts)
         } else if s.progress_survivors {
@@ -120,7 +124,9 @@ fn from_stock(rules: &Rules, seed: u64, id: u64, si: usize, r: u8) -> Clinician 
 /// age band, sex) cell fires at the start: for a student, leaving the course.
 fn exit_prob(rules: &Rules, c: &Clinician) -> f64 {
     let outcomes = rules.outcomes_of(c.grade, c.state, c.age_months, c.is_female());
-    outcomes.last().map_or(0.0, |o| o.cum_threshold as f64 / 4_294_967_296.0)
+    outcomes
+        .last()
+        .map_or(0.0, |o| o.cum_threshold as f64 / 4_294_967_296.0)
 }
 
 /// Progress (tenths of a month, below `d`) from a uniform draw `u`, with
@@ -468,7 +474,10 @@ mod tests {
         let no_exit = second_year_share(&format!("{stock}progress = \"survivors\"\n"));
         assert!((no_exit - 0.5).abs() < 4.0 * (0.25f64 / 20000.0).sqrt(), "{no_exit}");
         let e = invalid(initial(&format!("{stock}progress = \"oldest\"\n"), 1.0));
-        assert_eq!(e, ("stock.0.progress".into(), "must be \"uniform\" or \"survivors\"".into()));
+        assert_eq!(
+            e,
+            ("stock.0.progress".into(), "must be \"uniform\" or \"survivors\"".into())
+        );
         let e = invalid(initial(
             "[[stock]]\ngrade = \"consultant\"\nstate = \"qualified\"\nheadcount = 10\nage_years = [40, 50]\nprogress = \"survivors\"\n",
             1.0,
@@ -503,7 +512,10 @@ mod tests {
         let even = counts(&format!("{stock}{hazard}"));
         assert_eq!(even.keys().copied().collect::<Vec<_>>(), vec![0, 70, 120, 190]);
         let september = (even[&0] + even[&120]) as f64 / 20000.0;
-        assert!((september - 0.75).abs() < 4.0 * (0.75f64 * 0.25 / 20000.0).sqrt(), "{september}");
+        assert!(
+            (september - 0.75).abs() < 4.0 * (0.75f64 * 0.25 / 20000.0).sqrt(),
+            "{september}"
+        );
         let thinned = counts(&format!("{stock}progress = \"survivors\"\n{hazard}"));
         // Weights 0.75, 0.75 q^12, 0.25 q^7, 0.25 q^19 (q = 0.98): the second
         // year's share is (0.75 q^12 + 0.25 q^19) / total.
@@ -511,11 +523,26 @@ mod tests {
         let w = [0.75, 0.75 * q.powi(12), 0.25 * q.powi(7), 0.25 * q.powi(19)];
         let expected = (w[1] + w[3]) / w.iter().sum::<f64>();
         let got = (thinned[&120] + thinned[&190]) as f64 / 20000.0;
-        assert!((got - expected).abs() < 4.0 * (expected * (1.0 - expected) / 20000.0).sqrt(), "{got} vs {expected}");
+        assert!(
+            (got - expected).abs() < 4.0 * (expected * (1.0 - expected) / 20000.0).sqrt(),
+            "{got} vs {expected}"
+        );
         let e = invalid(initial(&stock.replace("[0, 7]", "[0, 12]"), 1.0));
-        assert_eq!(e, ("stock.0.cohort_months".into(), "months since each intake must lie in 0-11".into()));
+        assert_eq!(
+            e,
+            (
+                "stock.0.cohort_months".into(),
+                "months since each intake must lie in 0-11".into()
+            )
+        );
         let e = invalid(initial(&stock.replace("[0.75, 0.25]", "[0.75, 0.5]"), 1.0));
-        assert_eq!(e, ("stock.0.cohort_shares".into(), "needs 2 non-negative shares summing to 1".into()));
+        assert_eq!(
+            e,
+            (
+                "stock.0.cohort_shares".into(),
+                "needs 2 non-negative shares summing to 1".into()
+            )
+        );
     }
 
     /// A lapsed pool at the start: leavers who have been away 1-2 years,

@@ -431,18 +431,31 @@ mod tests {
     /// year's places exactly; shares that do not sum to 1 are refused.
     #[test]
     fn month_shares_split_the_year_between_the_arrival_months() {
-        let (f, _) = inflows(&format!("{IMG}month_shares = [0.8, 0.2]\nper_year = {{ 2020 = 1000 }}\n"), None).unwrap();
-        assert_eq!((f[0].months.as_slice(), f[0].month_shares.as_slice()), ([3, 9].as_slice(), [0.2, 0.8].as_slice()));
+        let (f, _) = inflows(
+            &format!("{IMG}month_shares = [0.8, 0.2]\nper_year = {{ 2020 = 1000 }}\n"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (f[0].months.as_slice(), f[0].month_shares.as_slice()),
+            ([3, 9].as_slice(), [0.2, 0.8].as_slice())
+        );
         // Scale 2: 500 places a year, 400 in September and 100 in March.
         assert_eq!(planned(&f[0], 9, 2021, 0), (400, 400));
         assert_eq!(planned(&f[0], 3, 2021, 0), (100, 100));
         assert_eq!(planned(&f[0], 5, 2021, 0), (0, 0));
         let (even, _) = inflows(&format!("{IMG}per_year = {{ 2020 = 1001 }}\n"), None).unwrap();
         assert_eq!(planned(&even[0], 3, 2021, 0).0 + planned(&even[0], 9, 2021, 0).0, 501);
-        let e = invalid(inflows(&format!("{IMG}month_shares = [0.8, 0.3]\nper_year = {{ 2020 = 1 }}\n"), None));
+        let e = invalid(inflows(
+            &format!("{IMG}month_shares = [0.8, 0.3]\nper_year = {{ 2020 = 1 }}\n"),
+            None,
+        ));
         assert_eq!(
             e,
-            ("inflow.img.month_shares".into(), "needs 2 non-negative shares summing to 1".into())
+            (
+                "inflow.img.month_shares".into(),
+                "needs 2 non-negative shares summing to 1".into()
+            )
         );
     }
 
