@@ -113,3 +113,53 @@ fn free_parameters_and_shipped_overlays_apply_to_the_england_config() {
         load_rules(&src, &o).unwrap_or_else(|e| panic!("{overlay}: {e}"));
     }
 }
+
+/// Each shipped `best.toml` is the point estimate of the calibration whose
+/// tables sit beside it: the same parameters, with the values of the `best`
+/// column of `parameters.csv`, and `manifest.json`'s command is the one its
+/// header names. (A best.toml left behind from an earlier run would make
+/// `run` and every scenario use parameters the fit tables do not describe.)
+#[test]
+fn each_shipped_best_toml_is_the_point_estimate_of_its_own_calibration() {
+    for cal in ["calibration/england_2018", "calibration/england"] {
+        let best: toml::Table = read(&format!("{cal}/best.toml")).parse().unwrap();
+        let table = read(&format!("{cal}/parameters.csv"));
+        let mut header = table.lines().next().unwrap().split(',');
+        let (Some(0), Some(col)) = (
+            header.clone().position(|h| h == "parameter"),
+            header.position(|h| h == "best"),
+        ) else {
+            panic!("{cal}/parameters.csv: no parameter and best columns")
+        };
+        let mut listed = 0;
+        for line in table.lines().skip(1) {
+            let fields: Vec<&str> = line.split(',').collect();
+            let (path, value) = (fields[0], fields[col].parse::<f64>().unwrap());
+            let shipped = best
+                .get(path)
+                .and_then(|v| v.as_float())
+                .unwrap_or_else(|| panic!("{cal}/best.toml has no {path}"));
+            assert!(
+                (shipped - value).abs() <= 1e-9 * value.abs().max(1.0),
+                "{cal}: best.toml {path} = {shipped}, parameters.csv best = {value}"
+            );
+            listed += 1;
+        }
+        assert_eq!(
+            listed,
+            best.len(),
+            "{cal}: best.toml and parameters.csv list different parameters"
+        );
+        let manifest = read(&format!("{cal}/manifest.json"));
+        let out = manifest
+            .split("\"--out\",")
+            .nth(1)
+            .and_then(|s| s.split('"').nth(1))
+            .unwrap_or_else(|| panic!("{cal}/manifest.json: no --out in its command"));
+        let best_text = read(&format!("{cal}/best.toml"));
+        assert!(
+            best_text.lines().take(3).any(|l| l.contains(&format!("--out {out} "))),
+            "{cal}/best.toml's header does not name the run of manifest.json (--out {out})"
+        );
+    }
+}
