@@ -10,8 +10,8 @@ use crate::error::ConfigError;
 use crate::limits::MAX_POPULATION;
 use crate::mechanisms::apportion;
 use crate::mechanisms::inflow::{Profile, new_clinician};
-use crate::random::threshold;
 use crate::random::{Purpose, stream};
+use crate::random::{THRESHOLD_SCALE, threshold};
 use crate::rules::{Compiler, Grade, GradeKind, Group, Initial, Lattice, MAX_AGE_MONTHS, Rules, Stock};
 
 /// An iterator that knows exactly how many items remain, so bevy can
@@ -126,7 +126,7 @@ fn exit_prob(rules: &Rules, c: &Clinician) -> f64 {
     let outcomes = rules.outcomes_of(c.grade, c.state, c.age_months, c.is_female());
     outcomes
         .last()
-        .map_or(0.0, |o| o.cum_threshold as f64 / 4_294_967_296.0)
+        .map_or(0.0, |o| o.cum_threshold as f64 / THRESHOLD_SCALE)
 }
 
 /// Progress (tenths of a month, below `d`) from a uniform draw `u`, with
@@ -138,7 +138,7 @@ fn survivor_progress(u: u32, d: u32, p: f64) -> u16 {
     if lambda <= 0.0 {
         return (u % d) as u16;
     }
-    let x = (u as f64 + 0.5) / 4_294_967_296.0;
+    let x = (u as f64 + 0.5) / THRESHOLD_SCALE;
     let t = -(1.0 - x * (1.0 - (-lambda * d as f64).exp())).ln() / lambda;
     (t.floor() as u32).min(d - 1) as u16
 }
@@ -159,7 +159,7 @@ fn cohort_progress(u: u32, d: u32, p: f64, cohorts: &[(u16, f64)]) -> u16 {
     if points.is_empty() || total <= 0.0 {
         return (u % d) as u16;
     }
-    let mut x = (u as f64 + 0.5) / 4_294_967_296.0 * total;
+    let mut x = (u as f64 + 0.5) / THRESHOLD_SCALE * total;
     for &(t, w) in &points {
         if x < w {
             return t as u16;

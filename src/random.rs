@@ -101,14 +101,17 @@ pub fn draw_u32_sub(seed: u64, clinician: u64, month: u32, purpose: Purpose, sub
 /// A uniform in [0, 1) from a keyed stream (32 bits of resolution).
 #[inline(always)]
 pub fn uniform(seed: u64, clinician: u64, month: u32, purpose: Purpose) -> f64 {
-    draw_u32(seed, clinician, month, purpose) as f64 * (1.0 / 4_294_967_296.0)
+    draw_u32(seed, clinician, month, purpose) as f64 * (1.0 / THRESHOLD_SCALE)
 }
+
+/// 2^32: the scale of a 32-bit draw and of thresholds (32.32 fixed point).
+pub const THRESHOLD_SCALE: f64 = 4_294_967_296.0;
 
 /// A probability as a 32.32 fixed-point threshold: a draw `u` (u32) fires
 /// the event when `(u as u64) < threshold`. p = 1 always fires, p = 0 never.
 #[inline]
 pub fn threshold(p: f64) -> u64 {
-    (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
+    (p.clamp(0.0, 1.0) * THRESHOLD_SCALE).round() as u64
 }
 
 /// Bernoulli draw with a precomputed threshold, given the month key.
