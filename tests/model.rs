@@ -980,3 +980,42 @@ fn series_values_over_all_months_equal_the_month_by_month_values() {
     }
     assert!(checked > 1000, "{checked}");
 }
+
+/// The Foundation Programme's changeover: medical school ends in the summer
+/// and F1 starts in August (UKFPO), with the other F1 entrants, so F1 takes
+/// all its entrants in August and none in September. On the config before
+/// this rule (a 60-month course from a September start) the 2016-2018 F1
+/// headcount rose ~5x from August to September (1,132 to 6,298 in 2016 at
+/// full scale).
+#[test]
+fn foundation_doctors_change_over_in_august() {
+    use careersim::series::{Grain, SeriesId};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = ConfigSource::read(&root.join("configs/england_baseline.toml")).unwrap();
+    let rules = Arc::new(load_rules(&src, &["model.population_scale=10".to_string()]).unwrap());
+    let recs = records(&rules, 5, 40);
+    let v = |name: &str, m: usize| {
+        SeriesId::parse(&rules, name)
+            .unwrap()
+            .value(&rules, &recs, m, Grain::Month)
+            .unwrap()
+    };
+    // Month 0 is September 2015: August is month 11 + 12k.
+    for aug in [11, 23, 35] {
+        let (jul, aug_, sep) = (
+            v("headcount.fy1", aug - 1),
+            v("headcount.fy1", aug),
+            v("headcount.fy1", aug + 1),
+        );
+        // Counts are scaled back from 1 in 10: ~6,200 F1, of whom a few
+        // dozen leave in a month; 2% is ~120.
+        assert!(
+            (sep - aug_).abs() <= 0.02 * aug_,
+            "F1 Aug {aug_} -> Sep {sep} (month {aug})"
+        );
+        assert!(
+            aug_ > 0.9 * jul && jul > 4000.0,
+            "F1 Jul {jul} -> Aug {aug_} (month {aug})"
+        );
+    }
+}
