@@ -240,7 +240,7 @@ pub(crate) fn truncate_weights(weights: Vec<f64>) -> Vec<f64> {
     // are far more than the few dozen a dominated set needs.
     for _ in 0..200 {
         let next = root_n * weights.iter().map(|w| w.min(cap)).sum::<f64>() / n as f64;
-        if !(next < cap * (1.0 - 1e-12)) {
+        if next.is_nan() || next >= cap * (1.0 - 1e-12) {
             break;
         }
         cap = next;
