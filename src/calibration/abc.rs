@@ -6,7 +6,8 @@
 //! by resampling a particle by weight and perturbing it with a Gaussian
 //! kernel (twice the weighted variance, truncated to the prior's support),
 //! and accepts candidates within the tolerance until it has as many
-//! particles as before. Weights are prior / mixture of truncated kernels.
+//! particles as before. Weights are prior / mixture of truncated kernels,
+//! each capped at √N times the mean capped weight (`truncate_weights`).
 //!
 //! Candidates are drawn serially from keyed streams (seed, candidate,
 //! generation) and evaluated in parallel in fixed batches (on threads, MPI
@@ -248,13 +249,6 @@ pub(crate) fn truncate_weights(weights: Vec<f64>) -> Vec<f64> {
     weights.into_iter().map(|w| w.min(cap)).collect()
 }
 
-/// Kish's effective sample size of (unnormalised) weights: (Σw)² / Σw².
-pub fn effective_sample_size(weights: &[f64]) -> f64 {
-    let s: f64 = weights.iter().sum();
-    let s2: f64 = weights.iter().map(|w| w * w).sum();
-    if s2 > 0.0 { s * s / s2 } else { 0.0 }
-}
-
 /// The q-quantile of the finite values (infinity if none).
 fn quantile(v: &[f64], q: f64) -> f64 {
     let mut f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
@@ -269,6 +263,13 @@ fn quantile(v: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Kish's effective sample size of (unnormalised) weights: (Σw)² / Σw².
+    fn effective_sample_size(weights: &[f64]) -> f64 {
+        let s: f64 = weights.iter().sum();
+        let s2: f64 = weights.iter().map(|w| w * w).sum();
+        if s2 > 0.0 { s * s / s2 } else { 0.0 }
+    }
 
     #[test]
     fn normal_cdf_matches_known_values() {
